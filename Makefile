@@ -1,0 +1,70 @@
+# speckle.server: `make demo` and `make test` do all the set-up themselves.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath .)
+VENV := $(ROOT)/.venv
+PY := $(VENV)/bin/python
+BUILD := $(ROOT)/.build
+COLL := $(BUILD)/ansible_collections/speckle/server
+EMULATOR := $(ROOT)/tests/emulator
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_PYTHON_INTERPRETER := $(PY)
+PYVER := $(shell python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null || echo 3.11)
+
+.PHONY: help venv collection demo test sanity units integration emulator-test lint format changelog build clean
+
+help:
+	@echo "make demo   - run examples/demo.yml against SPECKLE_SERVER_URL, or the bundled emulator"
+	@echo "make test   - sanity, unit, emulator and integration tests"
+	@echo "make lint   - ruff check and format check"
+
+$(VENV)/.installed: requirements/dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# ansible-test needs the collection at ansible_collections/<ns>/<name>; copy what git knows of.
+collection: venv
+	rm -rf $(BUILD)/ansible_collections
+	mkdir -p $(COLL)
+	git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c 'test -e "{}" && echo "{}"' | tar -cf - -T - | tar -xf - -C $(COLL)
+
+build: collection
+	cd $(COLL) && ansible-galaxy collection build --force --output-path $(BUILD)
+
+demo: build
+	ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/speckle-server-*.tar.gz >/dev/null
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed bash examples/run-demo.sh
+
+test: lint sanity units emulator-test integration
+	@echo "make test: all suites passed"
+
+sanity: collection
+	cd $(COLL) && ansible-test sanity --python $(PYVER) --color no --requirements
+
+units: collection
+	cd $(COLL) && ansible-test units --python $(PYVER) --color no
+
+emulator-test: venv
+	$(PY) -m pytest -q -p no:cacheprovider tests/emulator
+
+integration: collection
+	bash tests/integration/run.sh $(COLL) $(PYVER)
+
+lint: venv
+	ruff check .
+	ruff format --check .
+
+format: venv
+	ruff check --fix .
+	ruff format .
+
+changelog: venv
+	antsibull-changelog lint
+
+clean:
+	rm -rf $(BUILD) tests/output

@@ -1,0 +1,93 @@
+# Copyright (c) speckle.server contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The shared module base: argument spec, client, login, and the one place errors become fail_json."""
+
+from __future__ import annotations
+
+import typing as t
+from contextlib import contextmanager
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.speckle.server.plugins.module_utils._argspec import CONNECTION_ARGSPEC, ArgumentSpec
+from ansible_collections.speckle.server.plugins.module_utils._auth import login, logout
+from ansible_collections.speckle.server.plugins.module_utils._client import GraphQLClient
+from ansible_collections.speckle.server.plugins.module_utils._errors import ConfigurationError, SpeckleError
+from ansible_collections.speckle.server.plugins.module_utils._transport import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    RequestsTransport,
+)
+from ansible_collections.speckle.server.plugins.module_utils._url import normalize_server_url
+
+Action = t.Callable[["SpeckleModule", GraphQLClient], dict[str, t.Any]]
+
+
+class SpeckleModule:
+    """Wraps AnsibleModule so every module gets the same options, client and failure path."""
+
+    def __init__(self, argument_spec: ArgumentSpec, *, supports_check_mode: bool = True) -> None:
+        self.ansible = AnsibleModule(
+            **CONNECTION_ARGSPEC.merge(argument_spec).to_kwargs(), supports_check_mode=supports_check_mode
+        )
+        if not HAS_REQUESTS:
+            self.ansible.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        self.params: dict[str, t.Any] = self.ansible.params
+        self.transport_factory: t.Callable[[], t.Any] = self._default_transport
+
+    @property
+    def check_mode(self) -> bool:
+        return bool(self.ansible.check_mode)
+
+    def warn(self, message: str) -> None:
+        self.ansible.warn(message)
+
+    def hide(self, secret: str | None) -> None:
+        """Mask a secret learnt at run time (a session or new token) in everything Ansible prints."""
+        if secret:
+            self.ansible.no_log_values.add(secret)
+
+    def run(self, action: Action) -> None:
+        """Connect, run ``action`` and exit; a ``SpeckleError`` becomes ``fail_json`` here and only here."""
+        try:
+            with self.connect() as client:
+                result = action(self, client)
+        except SpeckleError as exc:
+            self.ansible.fail_json(msg=exc.msg, **exc.details)
+        else:
+            self.ansible.exit_json(**result)
+
+    @contextmanager
+    def connect(self) -> t.Iterator[GraphQLClient]:
+        """A client for ``server_url``; with email and password, a logged-in one that logs out at the end."""
+        if self.params["timeout"] <= 0:
+            raise ConfigurationError("timeout must be a positive number of seconds.")
+        if self.params["retries"] < 0:
+            raise ConfigurationError("retries must be 0 or more.")
+        client = GraphQLClient(
+            normalize_server_url(self.params["server_url"]),
+            self.transport_factory(),
+            token=self.params["token"],
+            timeout=self.params["timeout"],
+            retries=self.params["retries"],
+        )
+        if not self.params.get("email"):
+            yield client
+            return
+        session = login(client, self.params["email"], self.params["password"])
+        self.hide(session.token)
+        self.hide(session.refresh_token)
+        client.token = session.token
+        try:
+            yield client
+        finally:
+            client.token = None
+            try:
+                logout(client, session)
+            except SpeckleError as exc:
+                self.warn(exc.msg)
+
+    def _default_transport(self) -> RequestsTransport:
+        return RequestsTransport(validate_certs=self.params["validate_certs"], ca_path=self.params["ca_path"])

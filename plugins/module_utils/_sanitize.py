@@ -1,0 +1,30 @@
+# Copyright (c) speckle.server contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Keep server text that reaches users free of SQL and token material."""
+
+from __future__ import annotations
+
+import re
+
+# The server leaks its SQL when Postgres rejects a value (a name over 512 characters, a lifespan
+# beyond bigint). That text helps nobody running a playbook and may echo input back.
+_SQL_HINTS = re.compile(
+    r"\b(insert\s+into|select\s.+\sfrom|update\s+\S+\s+set|delete\s+from|values\s*\(|violates|"
+    r"out of range for type|value too long for type|returning\s)",
+    re.IGNORECASE | re.DOTALL,
+)
+# A 42-character Speckle token (10-character id + 32-character secret), alone or after "Bearer ".
+_TOKEN_LIKE = re.compile(r"\b[0-9a-zA-Z]{42,}\b")
+_MAX_LENGTH = 400
+
+
+def safe_server_message(message: str) -> str:
+    """The server's message, unless it carries SQL; long text is trimmed and token-like runs masked."""
+    if _SQL_HINTS.search(message):
+        return "the server failed with a database error (details withheld: they contain SQL)"
+    message = _TOKEN_LIKE.sub("<redacted>", message)
+    if len(message) > _MAX_LENGTH:
+        message = message[: _MAX_LENGTH - 3] + "..."
+    return message

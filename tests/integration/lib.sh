@@ -1,0 +1,62 @@
+# Shared helpers for runme.sh targets; sourced, not run.
+# Reads integration_config.yml (passed by ansible-test as -e @FILE) into SPECKLE_* variables and
+# starts extra emulators that are stopped when the script exits.
+set -euo pipefail
+
+speckle_config=""
+for arg in "$@"; do
+  case "$arg" in @*) speckle_config="${arg#@}" ;; esac
+done
+eval "$(python - "$speckle_config" <<'PY'
+import shlex
+import sys
+
+import yaml
+
+with open(sys.argv[1], encoding="utf-8") as handle:
+    for key, value in yaml.safe_load(handle).items():
+        print(f"{key.upper()}={shlex.quote(str(value))}")
+PY
+)"
+export ANSIBLE_PYTHON_INTERPRETER="$SPECKLE_PYTHON"
+
+speckle_pids=()
+speckle_tmp=$(mktemp -d)
+speckle_cleanup() {
+  for pid in "${speckle_pids[@]:-}"; do
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  rm -rf "$speckle_tmp"
+  return 0
+}
+trap speckle_cleanup EXIT
+
+# speckle_start_emulator NAME [emulator options...]: sets EMU_URL; the request log is $speckle_tmp/NAME.log
+speckle_start_emulator() {
+  local name=$1
+  shift
+  local out="$speckle_tmp/$name.out" line="" pid
+  "$SPECKLE_PYTHON" "$SPECKLE_EMULATOR" --host 127.0.0.1 --request-log "$speckle_tmp/$name.log" "$@" \
+    >"$out" 2>"$speckle_tmp/$name.err" &
+  pid=$!
+  speckle_pids+=("$pid")
+  for _ in $(seq 200); do
+    line=$(head -n1 "$out")
+    [ -n "$line" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  [ -n "$line" ] || { cat "$speckle_tmp/$name.err" >&2; return 1; }
+  EMU_URL=${line#listening on }
+  export EMU_URL
+}
+
+# speckle_free_port: a port nothing listens on right now (for an emulator started late).
+speckle_free_port() {
+  "$SPECKLE_PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# speckle_playbook PLAYBOOK [ansible-playbook options...]
+speckle_playbook() {
+  ansible-playbook -i "$INVENTORY_PATH" -e "ansible_python_interpreter=$SPECKLE_PYTHON" "$@"
+}
