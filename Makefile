@@ -28,10 +28,14 @@ $(VENV)/.installed: requirements/dev.txt
 venv: $(VENV)/.installed
 
 # ansible-test needs the collection at ansible_collections/<ns>/<name>; copy what git knows of.
+# The copy gets a git index of its own: otherwise ansible-test walks up to this repo, where .build is
+# ignored, and sees no files at all.
 collection: venv
 	rm -rf $(BUILD)/ansible_collections
 	mkdir -p $(COLL)
-	git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c 'test -e "{}" && echo "{}"' | tar -cf - -T - | tar -xf - -C $(COLL)
+	git ls-files -co --exclude-standard | while read -r f; do [ -e "$$f" ] && echo "$$f"; done \
+	  | tar -cf - -T - | tar -xf - -C $(COLL)
+	cd $(COLL) && git init -q && git add -A
 
 build: collection
 	cd $(COLL) && ansible-galaxy collection build --force --output-path $(BUILD)
@@ -43,7 +47,14 @@ demo: build
 test: lint sanity units emulator-test integration
 	@echo "make test: all suites passed"
 
+# ansible-test bootstraps pip in its sanity venvs with a script it downloads from a host outside
+# PyPI; put an equivalent that uses ensurepip + PyPI into its cache instead.
+ANSIBLE_TEST_PIP = $(shell $(PY) -c 'import re,ansible_test,pathlib; p=pathlib.Path(ansible_test.__file__).parent/"_internal/python_requirements.py"; print(re.search(r"pip=.([0-9.]+)", p.read_text()).group(1))' 2>/dev/null)
+GET_PIP_CACHE = $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(ANSIBLE_TEST_PIP)).py
+
 sanity: collection
+	mkdir -p $(dir $(GET_PIP_CACHE))
+	cp tests/tools/get_pip_offline.py $(GET_PIP_CACHE)
 	cd $(COLL) && ansible-test sanity --python $(PYVER) --color no --requirements
 
 units: collection

@@ -19,7 +19,7 @@ options:
     required: true
   token:
     description:
-      - A Speckle API token (personal access token or login token), sent as C(Authorization: Bearer ...).
+      - "A Speckle API token (personal access token or login token), sent as C(Authorization: Bearer ...)."
       - Optional for public facts (server info, version, apps).
       - Managing tokens needs the C(tokens:write) scope, which a personal access token can never hold on current
         servers; use O(email) and O(password) for that instead.

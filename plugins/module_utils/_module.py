@@ -28,9 +28,13 @@ Action = t.Callable[["SpeckleModule", GraphQLClient], dict[str, t.Any]]
 class SpeckleModule:
     """Wraps AnsibleModule so every module gets the same options, client and failure path."""
 
-    def __init__(self, argument_spec: ArgumentSpec, *, supports_check_mode: bool = True) -> None:
+    def __init__(
+        self, argument_spec: ArgumentSpec, *, supports_check_mode: bool = True, add_file_common_args: bool = False
+    ) -> None:
         self.ansible = AnsibleModule(
-            **CONNECTION_ARGSPEC.merge(argument_spec).to_kwargs(), supports_check_mode=supports_check_mode
+            **CONNECTION_ARGSPEC.merge(argument_spec).to_kwargs(),
+            supports_check_mode=supports_check_mode,
+            add_file_common_args=add_file_common_args,
         )
         if not HAS_REQUESTS:
             self.ansible.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
@@ -49,9 +53,14 @@ class SpeckleModule:
         if secret:
             self.ansible.no_log_values.add(secret)
 
-    def run(self, action: Action) -> None:
-        """Connect, run ``action`` and exit; a ``SpeckleError`` becomes ``fail_json`` here and only here."""
+    def run(self, action: Action, validate: t.Callable[[SpeckleModule], None] | None = None) -> None:
+        """Connect, run ``action`` and exit; a ``SpeckleError`` becomes ``fail_json`` here and only here.
+
+        ``validate`` checks the options before anything is sent, the email and password login included.
+        """
         try:
+            if validate is not None:
+                validate(self)
             with self.connect() as client:
                 result = action(self, client)
         except SpeckleError as exc:

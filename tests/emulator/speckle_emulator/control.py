@@ -1,0 +1,43 @@
+"""Emulator-only control endpoints under /__emulator__/ (faults, token metadata, instance info) for tests."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .faults import parse_fault
+from .reply import Reply, json_reply
+
+if TYPE_CHECKING:
+    from .app import Emulator
+
+
+def handle(emulator: Emulator, method: str, path: str, body: Any, body_error: str | None) -> Reply:
+    """Route a control request (never rate limited, never needs a token)."""
+    reply = _route(emulator, method, path, body, body_error)
+    reply.rate_limited = False
+    return reply
+
+
+def _route(emulator: Emulator, method: str, path: str, body: Any, body_error: str | None) -> Reply:
+    """The control routes."""
+    if path == "/__emulator__/faults":
+        if method == "POST":
+            if body_error is not None or body is None:
+                return json_reply(400, {"error": "send a JSON object (Content-Type: application/json)"})
+            try:
+                fault = parse_fault(body)
+            except ValueError as error:
+                return json_reply(400, {"error": str(error)})
+            emulator.faults.add(fault)
+            return json_reply(200, {"armed": fault.as_dict(), "faults": emulator.faults.snapshot()})
+        if method == "DELETE":
+            emulator.faults.clear()
+            return json_reply(200, {"faults": []})
+        if method == "GET":
+            return json_reply(200, {"faults": emulator.faults.snapshot()})
+        return json_reply(405, {"error": "use GET, POST or DELETE"})
+    if path == "/__emulator__/tokens" and method == "GET":
+        return json_reply(200, {"tokens": [token.as_dict() for token in emulator.store.list_tokens()]})
+    if path == "/__emulator__/info" and method == "GET":
+        return json_reply(200, emulator.info())
+    return json_reply(404, {"error": f"no control endpoint {method} {path}"})

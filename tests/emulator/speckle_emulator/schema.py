@@ -1,0 +1,89 @@
+"""Build the executable GraphQL schema: the SDL subset of the real server plus the emulator's resolvers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    FieldDefinitionNode,
+    GraphQLSchema,
+    IntValueNode,
+    ObjectTypeDefinitionNode,
+    StringValueNode,
+    ValueNode,
+    build_ast_schema,
+    parse,
+)
+from graphql.pyutils import Undefined
+
+from . import resolvers
+from .constants import LEGACY_MISSING_SERVER_INFO_FIELDS
+from .tokens import parse_bigint, serialize_bigint
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+RESOLVERS: dict[str, dict[str, Any]] = {
+    "Query": {
+        "serverInfo": resolvers.server_info,
+        "apps": resolvers.apps,
+        "app": resolvers.app,
+        "activeUser": resolvers.active_user,
+        "authenticatedAsApp": resolvers.authenticated_as_app,
+        "otherUser": resolvers.other_user,
+        "user": resolvers.user,
+    },
+    "Mutation": {
+        "apiTokenCreate": resolvers.api_token_create,
+        "apiTokenRevoke": resolvers.api_token_revoke,
+        "appTokenCreate": resolvers.app_token_create,
+    },
+    "User": {"email": resolvers.user_email, "apiTokens": resolvers.user_api_tokens},
+}
+
+
+def _parse_bigint_literal(node: ValueNode, _variables: Any = None) -> Any:
+    """BigInt literals: integers and numeric strings (anything else is invalid)."""
+    if isinstance(node, (IntValueNode, StringValueNode)):
+        try:
+            return parse_bigint(node.value if isinstance(node, StringValueNode) else int(node.value))
+        except ValueError:
+            return Undefined
+    return Undefined
+
+
+def _without_legacy_fields(document: Any) -> Any:
+    """Drop the ServerInfo fields an older server lacks (for --legacy)."""
+    definitions = []
+    for definition in document.definitions:
+        if isinstance(definition, ObjectTypeDefinitionNode) and definition.name.value == "ServerInfo":
+            fields: tuple[FieldDefinitionNode, ...] = tuple(
+                f for f in definition.fields if f.name.value not in LEGACY_MISSING_SERVER_INFO_FIELDS
+            )
+            definition = ObjectTypeDefinitionNode(
+                name=definition.name,
+                description=definition.description,
+                interfaces=definition.interfaces,
+                directives=definition.directives,
+                fields=fields,
+            )
+        definitions.append(definition)
+    document.definitions = tuple(definitions)
+    return document
+
+
+def build_schema(legacy: bool = False) -> GraphQLSchema:
+    """The executable schema (current server, or an older one without the fields listed for --legacy)."""
+    document = parse(SDL_PATH.read_text(encoding="utf-8"))
+    if legacy:
+        document = _without_legacy_fields(document)
+    schema = build_ast_schema(document)
+    for type_name, fields in RESOLVERS.items():
+        object_type = schema.get_type(type_name)
+        for field_name, resolver in fields.items():
+            object_type.fields[field_name].resolve = resolver  # type: ignore[union-attr]
+    bigint = schema.get_type("BigInt")
+    bigint.serialize = serialize_bigint  # type: ignore[union-attr]
+    bigint.parse_value = parse_bigint  # type: ignore[union-attr]
+    bigint.parse_literal = _parse_bigint_literal  # type: ignore[union-attr]
+    return schema

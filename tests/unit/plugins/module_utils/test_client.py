@@ -1,0 +1,262 @@
+# Copyright (c) speckle.server contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.speckle.server.plugins.module_utils._client import USER_AGENT, GraphQLClient
+from ansible_collections.speckle.server.plugins.module_utils._documents import (
+    ACTIVE_USER_ID,
+    API_TOKEN_REVOKE,
+    Operation,
+)
+from ansible_collections.speckle.server.plugins.module_utils._errors import (
+    AuthenticationRequired,
+    ConnectionFailure,
+    GraphQLError,
+    InvalidToken,
+    MissingScope,
+    NotGraphQLEndpoint,
+    OutcomeUnknown,
+    RateLimited,
+    ServerError,
+)
+from ansible_collections.speckle.server.plugins.module_utils._transport import HTTPResponse
+
+from .fakes import Exchange, FakeTransport, json_response
+
+URL = "https://speckle.example.org"
+GQL = f"{URL}/graphql"
+TOKEN = "abcdef0123" + "S" * 32
+VERSION = Operation("SpeckleVersion", "query SpeckleVersion { serverInfo { version } }")
+
+
+def make_client(exchanges: list[Exchange], token: str | None = TOKEN, retries: int = 3):
+    transport = FakeTransport(exchanges)
+    sleeps: list[float] = []
+    client = GraphQLClient(URL, transport, token=token, retries=retries, sleep=sleeps.append, jitter=lambda: 1.0)
+    return client, transport, sleeps
+
+
+def test_wire_protocol_is_pinned():
+    client, transport, _ = make_client(
+        [
+            Exchange(
+                GQL, json_response(200, {"data": {"serverInfo": {"version": "2.23.4"}}}), "SpeckleVersion", auth=TOKEN
+            )
+        ]
+    )
+    result = client.execute(VERSION)
+    assert result.data == {"serverInfo": {"version": "2.23.4"}}
+    sent = transport.seen[0]
+    assert sent["body"] == {
+        "query": "query SpeckleVersion { serverInfo { version } }",
+        "variables": {},
+        "operationName": "SpeckleVersion",
+    }
+    assert sent["headers"] == {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "User-Agent": USER_AGENT,
+        "Authorization": f"Bearer {TOKEN}",
+    }
+    assert sent["timeout"] == 30.0
+    transport.assert_done()
+
+
+def test_no_authorization_header_without_token():
+    client, transport, _ = make_client([Exchange(GQL, json_response(200, {"data": {"x": 1}}), auth=None)], token=None)
+    client.execute(VERSION)
+    assert "Authorization" not in transport.seen[0]["headers"]
+
+
+def test_variables_travel_as_variables():
+    client, transport, _ = make_client(
+        [Exchange(GQL, json_response(200, {"data": {"apiTokenRevoke": True}}), variables={"token": "abcdef0123"})]
+    )
+    client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
+    assert "abcdef0123" not in transport.seen[0]["body"]["query"]
+
+
+def test_invalid_token_403_message():
+    client, _, _ = make_client([Exchange(GQL, json_response(403, {"error": "Your token is not valid."}))])
+    with pytest.raises(InvalidToken) as exc:
+        client.execute(ACTIVE_USER_ID)
+    assert exc.value.msg == (
+        "The server rejected the token: the token is invalid, expired or revoked (HTTP 403 "
+        "'Your token is not valid.'). Check token or SPECKLE_TOKEN, or create a new token."
+    )
+    assert TOKEN not in exc.value.msg
+
+
+def test_forbidden_names_the_scope():
+    errors = [
+        {
+            "message": "Your auth token does not have the required scope: tokens:read.",
+            "path": ["activeUser", "apiTokens"],
+            "extensions": {"code": "FORBIDDEN", "scope": "tokens:read", "statusCode": 403},
+        }
+    ]
+    client, _, _ = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": None}))])
+    with pytest.raises(MissingScope) as exc:
+        client.execute(ACTIVE_USER_ID)
+    assert exc.value.scope == "tokens:read"
+    assert exc.value.msg == (
+        "The token lacks the scope 'tokens:read', which activeUser.apiTokens needs. Use a token that holds tokens:read."
+    )
+
+
+def test_unauthorized_asks_for_credentials():
+    errors = [{"message": "Must provide an auth token", "path": ["apiTokenRevoke"], "extensions": {"code": "UNAUTHORIZED"}}]
+    client, _, _ = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": None}))], token=None)
+    with pytest.raises(AuthenticationRequired) as exc:
+        client.execute(API_TOKEN_REVOKE, {"token": "x"})
+    assert exc.value.msg == "This call needs authentication: set token (or email and password), or SPECKLE_TOKEN."
+
+
+def test_html_body_means_wrong_address():
+    page = HTTPResponse(200, {"content-type": "text/html; charset=utf-8"}, "<!DOCTYPE html><html></html>")
+    client, _, _ = make_client([Exchange(GQL, page)])
+    with pytest.raises(NotGraphQLEndpoint) as exc:
+        client.execute(VERSION)
+    assert exc.value.msg == (
+        f"{GQL} does not serve the Speckle GraphQL API (is it the frontend's address?): it answered HTTP 200 with "
+        "text/html; charset=utf-8 instead of JSON. Set server_url to the Speckle server's API address."
+    )
+
+
+def test_graphql_errors_render_message_path_and_code():
+    errors = [
+        {
+            "message": 'Cannot query field "nope" on type "ServerInfo".',
+            "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+        }
+    ]
+    client, _, _ = make_client([Exchange(GQL, json_response(400, {"errors": errors}))])
+    with pytest.raises(GraphQLError) as exc:
+        client.execute(VERSION)
+    assert exc.value.msg == (
+        'The server returned an error: Cannot query field "nope" on type "ServerInfo". '
+        "(code: GRAPHQL_VALIDATION_FAILED)"
+    )
+
+
+def test_sql_text_never_reaches_the_user():
+    errors = [
+        {
+            "message": 'insert into "api_tokens" ("name") values ($1) - value too long for type character varying(512)',
+            "path": ["apiTokenCreate"],
+            "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+        }
+    ]
+    client, _, _ = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": None}))])
+    with pytest.raises(GraphQLError) as exc:
+        client.execute(VERSION)
+    assert "insert" not in exc.value.msg
+    assert exc.value.msg == (
+        "The server returned an error: the server failed with a database error (details withheld: they contain SQL) "
+        "(path: apiTokenCreate, code: INTERNAL_SERVER_ERROR)"
+    )
+
+
+def test_missing_data():
+    client, _, _ = make_client([Exchange(GQL, json_response(200, {"data": None}))])
+    with pytest.raises(ServerError) as exc:
+        client.execute(VERSION)
+    assert exc.value.msg == "The server's answer (HTTP 200) had no data and no errors."
+
+
+def test_query_retries_429_honouring_fractional_retry_after_clamped():
+    limited = json_response(429, {"error": {"message": "You have sent too many requests", "code": "RATE_LIMIT_ERROR"}})
+    limited.headers["retry-after"] = "0.517"
+    very_limited = json_response(429, {"error": {"code": "RATE_LIMIT_ERROR"}}, {"Retry-After": "3600"})
+    ok = json_response(200, {"data": {"serverInfo": {"version": "dev"}}})
+    client, transport, sleeps = make_client([Exchange(GQL, limited), Exchange(GQL, very_limited), Exchange(GQL, ok)])
+    assert client.execute(VERSION).data["serverInfo"]["version"] == "dev"
+    assert sleeps == [pytest.approx(0.517 + 0.05), pytest.approx(30.0 + 0.1)]
+    transport.assert_done()
+
+
+def test_query_retries_503_with_exponential_backoff_then_fails():
+    down = HTTPResponse(503, {"content-type": "text/html"}, "<html>Service Unavailable</html>")
+    client, _, sleeps = make_client([Exchange(GQL, down) for _ in range(4)])
+    with pytest.raises(ServerError) as exc:
+        client.execute(VERSION)
+    assert sleeps == [0.5, 1.0, 2.0]
+    assert exc.value.msg == (
+        "The server failed with HTTP 503 (after 3 retries for queries). Check the server's health and logs, then "
+        "run again."
+    )
+
+
+def test_rate_limit_exhausted():
+    limited = json_response(429, {"error": {"code": "RATE_LIMIT_ERROR"}}, {"Retry-After": "0.1"})
+    client, _, _ = make_client([Exchange(GQL, limited) for _ in range(2)], retries=1)
+    with pytest.raises(RateLimited) as exc:
+        client.execute(VERSION)
+    assert exc.value.msg == (
+        "The server kept rate-limiting requests (HTTP 429) after 1 retries. Wait and run again, or raise retries."
+    )
+
+
+def test_mutation_is_not_retried_after_502():
+    client, transport, sleeps = make_client([Exchange(GQL, HTTPResponse(502, {}, "Bad Gateway"))])
+    with pytest.raises(OutcomeUnknown) as exc:
+        client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
+    assert sleeps == []
+    assert exc.value.msg == (
+        "The server answered HTTP 502 to the SpeckleApiTokenRevoke mutation, so it may or may not have been applied; "
+        "it was not retried so nothing is done twice."
+    )
+    transport.assert_done()
+
+
+def test_mutation_is_retried_after_429_because_it_never_ran():
+    limited = json_response(429, {"error": {"code": "RATE_LIMIT_ERROR"}}, {"Retry-After": "0.2"})
+    ok = json_response(200, {"data": {"apiTokenRevoke": True}})
+    client, transport, _ = make_client([Exchange(GQL, limited), Exchange(GQL, ok)])
+    assert client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"}).data == {"apiTokenRevoke": True}
+    transport.assert_done()
+
+
+def test_mutation_retried_only_when_never_sent():
+    never_sent = ConnectionFailure("Could not connect", sent=False)
+    broken = ConnectionFailure("The connection broke", sent=True)
+    ok = json_response(200, {"data": {"apiTokenRevoke": True}})
+    client, transport, _ = make_client([Exchange(GQL, never_sent), Exchange(GQL, ok)])
+    client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
+    transport.assert_done()
+    client, transport, _ = make_client([Exchange(GQL, broken)])
+    with pytest.raises(OutcomeUnknown) as exc:
+        client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
+    assert exc.value.msg.startswith("The connection broke The SpeckleApiTokenRevoke mutation may or may not")
+
+
+def test_connection_refused_after_retries():
+    refused = ConnectionFailure("Could not connect to x", sent=False)
+    client, _, sleeps = make_client([Exchange(GQL, refused) for _ in range(3)], retries=2)
+    with pytest.raises(ConnectionFailure):
+        client.execute(VERSION)
+    assert sleeps == [0.5, 1.0]
+
+
+def test_redirect_is_explained():
+    moved = HTTPResponse(301, {"location": "https://app.example.org/"}, "")
+    client, _, _ = make_client([Exchange(GQL, moved)])
+    with pytest.raises(NotGraphQLEndpoint) as exc:
+        client.execute(VERSION)
+    assert exc.value.msg == (
+        f"{GQL} redirects (HTTP 301) to https://app.example.org/. Set server_url to the address that serves the "
+        "Speckle API itself."
+    )
+
+
+def test_partial_errors_are_returned_with_data():
+    errors = [{"message": "nope", "path": ["tokens", "apiTokens"], "extensions": {"code": "FORBIDDEN", "scope": "x"}}]
+    client, _, _ = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": {"user": {"id": "1"}}}))])
+    result = client.execute(VERSION)
+    assert result.data == {"user": {"id": "1"}}
+    assert result.errors_at("tokens") == errors
+    assert result.errors_at("user") == []
