@@ -50,7 +50,7 @@ options:
     type: float
     default: 0
 author:
-  - speckle.server contributors
+  - speckle.server maintainers (@speckle-server-maintainers)
 seealso:
   - module: speckle.server.speckle_token_info
   - module: speckle.server.speckle_token
@@ -107,7 +107,7 @@ server:
     version: {description: Raw version string., type: str, returned: always, sample: 2.23.4}
     invite_only: {description: Whether sign-up needs an invite., type: bool, returned: always}
     guest_mode_enabled: {description: Whether guest mode is on., type: bool, returned: always}
-    automate_url: {description: Speckle Automate URL, if any., type: str, returned: always}
+    automate_url: {description: The Speckle Automate URL or null., type: str, returned: always}
     enable_new_web_ui_messaging: {description: Web UI messaging flag., type: bool, returned: always}
     scopes:
       description: The public token scopes the server lists (only the 7 public ones; tokens can hold more).

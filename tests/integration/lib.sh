@@ -1,12 +1,9 @@
 # Shared helpers for runme.sh targets; sourced, not run.
-# Reads integration_config.yml (passed by ansible-test as -e @FILE) into SPECKLE_* variables and
-# starts extra emulators that are stopped when the script exits.
+# Reads integration_config.yml (which ansible-test copies two levels above the target's working
+# directory) into SPECKLE_* variables, and starts extra emulators that are stopped when the script exits.
 set -euo pipefail
 
-speckle_config=""
-for arg in "$@"; do
-  case "$arg" in @*) speckle_config="${arg#@}" ;; esac
-done
+speckle_config=$(cd ../.. && pwd)/integration_config.yml
 eval "$(python - "$speckle_config" <<'PY'
 import shlex
 import sys

@@ -91,7 +91,9 @@ class Emulator:
         check_seed_token(token)
         existing = self.store.get_token(token[:10])
         if existing is None or self.store.validate_token(token) is None:
-            self.store.create_token(user_id or self.admin.id, "Speckle Web Manager", list(ALL_SCOPES), app_id=WEBAPP_ID, token=token)
+            self.store.create_token(
+                user_id or self.admin.id, "Speckle Web Manager", list(ALL_SCOPES), app_id=WEBAPP_ID, token=token
+            )
         return token
 
     def create_personal_token(self, scopes: list[str], name: str = "test token", **kwargs: Any) -> str:
@@ -112,16 +114,17 @@ class Emulator:
         self.base_url = f"http://{host}:{bound_port}"
         return self.base_url
 
-    def serve_forever(self) -> None:
+    def serve_forever(self, poll_interval: float = 0.1) -> None:
         """Serve in the calling thread until ``shutdown`` (the CLI)."""
         if self._server is None:
             raise RuntimeError("call bind() first")
-        self._server.serve_forever(poll_interval=0.1)
+        self._server.serve_forever(poll_interval=poll_interval)
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve in a background thread (tests); returns the base URL."""
         url = self.bind(host, port)
-        self._thread = threading.Thread(target=self.serve_forever, name="speckle-emulator", daemon=True)
+        # A short poll interval makes stop() quick, which matters when a suite starts hundreds of emulators.
+        self._thread = threading.Thread(target=self.serve_forever, args=(0.01,), name="speckle-emulator", daemon=True)
         self._thread.start()
         return url
 

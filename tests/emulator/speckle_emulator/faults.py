@@ -61,7 +61,7 @@ def parse_fault(spec: Any) -> Fault:
         raise ValueError("operationName must be a string")
     retry_after = spec.get("retry_after", DEFAULT_RETRY_AFTER)
     if not isinstance(retry_after, str):
-        raise ValueError("retry_after must be a string (e.g. \"0.517\")")
+        raise ValueError('retry_after must be a string (e.g. "0.517")')
     delay = spec.get("delay", 0.0)
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
         raise ValueError("delay must be a non-negative number of seconds")

@@ -14,6 +14,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    VariableDefinitionNode,
     execute,
     get_operation_ast,
     parse,
@@ -24,6 +25,7 @@ from graphql.utilities import coerce_input_value, type_from_ast
 
 from .jsfmt import inspect
 
+NON_NULL = "Cannot return null for non-nullable field"
 EMPTY_QUERY = "GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension."
 
 # graphql-core words messages like graphql-js but with single quotes; Apollo (graphql-js) uses double quotes.
@@ -90,14 +92,22 @@ def coerce_variables(
                 )
             continue
         if inputs[name] is None and is_non_null_type(var_type):
-            errors.append(GraphQLError(f'Variable "${name}" of non-null type "{type_text}" must not be null.', definition))
+            errors.append(
+                GraphQLError(f'Variable "${name}" of non-null type "{type_text}" must not be null.', definition)
+            )
             continue
 
-        def on_error(path: list[str | int], invalid: Any, error: GraphQLError, var: str = name) -> None:
+        def on_error(
+            path: list[str | int],
+            invalid: Any,
+            error: GraphQLError,
+            var: str = name,
+            node: VariableDefinitionNode = definition,
+        ) -> None:
             prefix = f'Variable "${var}" got invalid value {inspect(invalid)}'
             if path:
                 prefix += f' at "{var}' + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path) + '"'
-            errors.append(GraphQLError(prefix + "; " + _js_value_message(error.message), definition))
+            errors.append(GraphQLError(prefix + "; " + _js_value_message(error.message), node))
 
         coerce_input_value(inputs[name], var_type, on_error)
     return errors
@@ -122,7 +132,7 @@ def _format_execution_error(error: GraphQLError) -> dict[str, Any]:
         extensions = {"code": "INTERNAL_SERVER_ERROR", **extensions}
     item["extensions"] = extensions
     original = error.original_error
-    if original is not None and not isinstance(original, GraphQLError):
+    if original is not None and not isinstance(original, GraphQLError) and not error.message.startswith(NON_NULL):
         sys.stderr.write("".join(traceback.format_exception(original)))
     return item
 
@@ -166,7 +176,9 @@ def run(schema: GraphQLSchema, payload: Any, context: Any, method: str = "POST")
         return _fail(400, "OPERATION_RESOLUTION_FAILURE", message=text)
     operation_type = operation.operation.value
     if method == "GET" and operation_type != "query":
-        outcome = _fail(405, "BAD_REQUEST", message=f"Can only perform a {operation_type} operation from a POST request.")
+        outcome = _fail(
+            405, "BAD_REQUEST", message=f"Can only perform a {operation_type} operation from a POST request."
+        )
         outcome.operation_type = operation_type
         return outcome
     variable_errors = coerce_variables(schema, operation, variables or {})

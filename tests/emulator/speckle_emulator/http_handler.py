@@ -23,7 +23,7 @@ from .jsfmt import json_syntax_error
 from .ratelimit import ALL_REQUESTS_ACTION, GRAPHQL_ACTION, RATE_LIMIT_BODY, rejection_headers
 from .reply import JSON_TYPE, Reply, html_reply, json_reply, text_reply
 from .resolvers import Context
-from .tokens import Caller, InvalidToken, authenticate, token_from_header
+from .tokens import Caller, InvalidTokenError, authenticate, token_from_header
 
 if TYPE_CHECKING:
     from .app import Emulator
@@ -88,6 +88,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # bursts of concurrent clients (the default 5 makes the kernel drop SYNs)
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         super().__init__(address, Handler)
@@ -98,38 +99,40 @@ class Handler(BaseHTTPRequestHandler):
     """One HTTP request (connections are closed after each response, like the recorded server)."""
 
     protocol_version = "HTTP/1.1"
-    server_version = "SpeckleEmulator/1.0"
-    sys_version = ""
     server: EmulatorHTTPServer
+
+    def version_string(self) -> str:
+        """Value of the Server header."""
+        return "SpeckleEmulator/1.0"
 
     def log_message(self, *_args: Any) -> None:
         """Silence the default per-request stderr line (see --request-log instead)."""
 
-    def do_GET(self) -> None:  # noqa: N802 # pylint: disable=invalid-name
+    def do_GET(self) -> None:  # pylint: disable=invalid-name
         """GET."""
         self._handle()
 
-    def do_HEAD(self) -> None:  # noqa: N802 # pylint: disable=invalid-name
+    def do_HEAD(self) -> None:  # pylint: disable=invalid-name
         """HEAD."""
         self._handle()
 
-    def do_POST(self) -> None:  # noqa: N802 # pylint: disable=invalid-name
+    def do_POST(self) -> None:  # pylint: disable=invalid-name
         """POST."""
         self._handle()
 
-    def do_PUT(self) -> None:  # noqa: N802 # pylint: disable=invalid-name
+    def do_PUT(self) -> None:  # pylint: disable=invalid-name
         """PUT."""
         self._handle()
 
-    def do_PATCH(self) -> None:  # noqa: N802 # pylint: disable=invalid-name
+    def do_PATCH(self) -> None:  # pylint: disable=invalid-name
         """PATCH."""
         self._handle()
 
-    def do_DELETE(self) -> None:  # noqa: N802 # pylint: disable=invalid-name
+    def do_DELETE(self) -> None:  # pylint: disable=invalid-name
         """DELETE."""
         self._handle()
 
-    def do_OPTIONS(self) -> None:  # noqa: N802 # pylint: disable=invalid-name
+    def do_OPTIONS(self) -> None:  # pylint: disable=invalid-name
         """OPTIONS (CORS preflight)."""
         self._handle()
 
@@ -235,7 +238,10 @@ class Handler(BaseHTTPRequestHandler):
             reply.rate_limited = False
             return reply
         if state.path == "/readiness" and state.method in ("GET", "HEAD"):
-            body = {"status": "ok", "details": {"postgres": {"main": {"percentageFreeConnections": "97"}}, "redis": True}}
+            body = {
+                "status": "ok",
+                "details": {"postgres": {"main": {"percentageFreeConnections": "97"}}, "redis": True},
+            }
             reply = json_reply(200, body)
             reply.content_type, reply.rate_limited = "application/json", False
             return reply
@@ -265,7 +271,7 @@ class Handler(BaseHTTPRequestHandler):
             return json_reply(429, RATE_LIMIT_BODY)
         try:
             caller = authenticate(self.emulator.store, header)
-        except InvalidToken:
+        except InvalidTokenError:
             return json_reply(403, {"error": "Your token is not valid."})
         reply = self._route_app(state, caller)
         if fault is not None and fault.kind in AFTER_MUTATION_KINDS:

@@ -8,6 +8,7 @@ the emulator's messages match the recordings byte for byte.
 from __future__ import annotations
 
 import json
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +29,7 @@ def number_to_string(value: int | float) -> str:
     if isinstance(value, int) and abs(value) <= MAX_SAFE_INTEGER:
         return str(value)
     number = float(value)
-    if number != number:  # NaN
+    if math.isnan(number):
         return "NaN"
     if number in (float("inf"), float("-inf")):
         return "Infinity" if number > 0 else "-Infinity"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .jsfmt import number_to_string
 
@@ -42,7 +42,7 @@ class Decision:
 
 def rejection_headers(retry_after: str, reset_in_seconds: float) -> dict[str, str]:
     """Headers of a 429: Retry-After (fractional seconds) and X-RateLimit-Reset (ISO time)."""
-    reset = datetime.fromtimestamp(time.time() + reset_in_seconds, tz=timezone.utc)
+    reset = datetime.fromtimestamp(time.time() + reset_in_seconds, tz=UTC)
     return {
         "Retry-After": retry_after,
         "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.") + f"{reset.microsecond // 1000:03d}Z",
@@ -67,7 +67,7 @@ class _Window:
         self._state[key] = (expires, consumed)
         if len(self._state) > 10000:
             self._state = {k: v for k, v in self._state.items() if v[0] > now_ms}
-        return consumed <= self.points, max(self.points - consumed, 0), int(round(expires - now_ms))
+        return consumed <= self.points, max(self.points - consumed, 0), round(expires - now_ms)
 
 
 class RateLimiter:
@@ -94,4 +94,3 @@ class RateLimiter:
             if burst_allowed or not self.enabled:
                 return Decision(True, 0, regular_ms)
             return Decision(False, 0, min(regular_ms, burst_ms))
-

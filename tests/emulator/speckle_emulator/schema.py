@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -60,20 +61,27 @@ def _without_legacy_fields(document: Any) -> Any:
             fields: tuple[FieldDefinitionNode, ...] = tuple(
                 f for f in definition.fields if f.name.value not in LEGACY_MISSING_SERVER_INFO_FIELDS
             )
-            definition = ObjectTypeDefinitionNode(
-                name=definition.name,
-                description=definition.description,
-                interfaces=definition.interfaces,
-                directives=definition.directives,
-                fields=fields,
+            definitions.append(
+                ObjectTypeDefinitionNode(
+                    name=definition.name,
+                    description=definition.description,
+                    interfaces=definition.interfaces,
+                    directives=definition.directives,
+                    fields=fields,
+                )
             )
-        definitions.append(definition)
+        else:
+            definitions.append(definition)
     document.definitions = tuple(definitions)
     return document
 
 
+@lru_cache(maxsize=2)
 def build_schema(legacy: bool = False) -> GraphQLSchema:
-    """The executable schema (current server, or an older one without the fields listed for --legacy)."""
+    """The executable schema (current server, or an older one without the fields listed for --legacy).
+
+    Cached: a built schema holds no per-instance state (resolvers read everything from the request context).
+    """
     document = parse(SDL_PATH.read_text(encoding="utf-8"))
     if legacy:
         document = _without_legacy_fields(document)

@@ -353,9 +353,7 @@ class Store:
     def revoke_refresh_token(self, token: str) -> bool:
         """Delete a refresh token by its id part."""
         with self._lock:
-            deleted = self._db.execute(
-                "DELETE FROM refresh_tokens WHERE id = ?", (token[:TOKEN_ID_LENGTH],)
-            ).rowcount
+            deleted = self._db.execute("DELETE FROM refresh_tokens WHERE id = ?", (token[:TOKEN_ID_LENGTH],)).rowcount
             self._db.commit()
         return deleted > 0
 

@@ -43,7 +43,7 @@ class Caller:
         return self.token.app_id
 
 
-class InvalidToken(Exception):
+class InvalidTokenError(Exception):
     """An Authorization header was sent but names no live token (the server answers 403)."""
 
 
@@ -58,13 +58,13 @@ def token_from_header(value: str | None) -> str | None:
 
 
 def authenticate(store: Store, header: str | None) -> Caller | None:
-    """Resolve the caller of a request; raise InvalidToken for a bad, revoked or expired token."""
+    """Resolve the caller of a request; raise InvalidTokenError for a bad, revoked or expired token."""
     token = token_from_header(header)
     if token is None:
         return None
     found = store.validate_token(token) if token else None
     if found is None:
-        raise InvalidToken()
+        raise InvalidTokenError()
     return Caller(found)
 
 

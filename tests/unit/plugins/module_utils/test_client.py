@@ -41,7 +41,7 @@ def make_client(exchanges: list[Exchange], token: str | None = TOKEN, retries: i
 
 
 def test_wire_protocol_is_pinned():
-    client, transport, _ = make_client(
+    client, transport, _sleeps = make_client(
         [
             Exchange(
                 GQL, json_response(200, {"data": {"serverInfo": {"version": "2.23.4"}}}), "SpeckleVersion", auth=TOKEN
@@ -67,13 +67,13 @@ def test_wire_protocol_is_pinned():
 
 
 def test_no_authorization_header_without_token():
-    client, transport, _ = make_client([Exchange(GQL, json_response(200, {"data": {"x": 1}}), auth=None)], token=None)
+    client, transport, _sleeps = make_client([Exchange(GQL, json_response(200, {"data": {"x": 1}}), auth=None)], token=None)
     client.execute(VERSION)
     assert "Authorization" not in transport.seen[0]["headers"]
 
 
 def test_variables_travel_as_variables():
-    client, transport, _ = make_client(
+    client, transport, _sleeps = make_client(
         [Exchange(GQL, json_response(200, {"data": {"apiTokenRevoke": True}}), variables={"token": "abcdef0123"})]
     )
     client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
@@ -81,7 +81,7 @@ def test_variables_travel_as_variables():
 
 
 def test_invalid_token_403_message():
-    client, _, _ = make_client([Exchange(GQL, json_response(403, {"error": "Your token is not valid."}))])
+    client, _transport, _sleeps = make_client([Exchange(GQL, json_response(403, {"error": "Your token is not valid."}))])
     with pytest.raises(InvalidToken) as exc:
         client.execute(ACTIVE_USER_ID)
     assert exc.value.msg == (
@@ -99,7 +99,7 @@ def test_forbidden_names_the_scope():
             "extensions": {"code": "FORBIDDEN", "scope": "tokens:read", "statusCode": 403},
         }
     ]
-    client, _, _ = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": None}))])
+    client, _transport, _sleeps = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": None}))])
     with pytest.raises(MissingScope) as exc:
         client.execute(ACTIVE_USER_ID)
     assert exc.value.scope == "tokens:read"
@@ -110,7 +110,7 @@ def test_forbidden_names_the_scope():
 
 def test_unauthorized_asks_for_credentials():
     errors = [{"message": "Must provide an auth token", "path": ["apiTokenRevoke"], "extensions": {"code": "UNAUTHORIZED"}}]
-    client, _, _ = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": None}))], token=None)
+    client, _transport, _sleeps = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": None}))], token=None)
     with pytest.raises(AuthenticationRequired) as exc:
         client.execute(API_TOKEN_REVOKE, {"token": "x"})
     assert exc.value.msg == "This call needs authentication: set token (or email and password), or SPECKLE_TOKEN."
@@ -118,7 +118,7 @@ def test_unauthorized_asks_for_credentials():
 
 def test_html_body_means_wrong_address():
     page = HTTPResponse(200, {"content-type": "text/html; charset=utf-8"}, "<!DOCTYPE html><html></html>")
-    client, _, _ = make_client([Exchange(GQL, page)])
+    client, _transport, _sleeps = make_client([Exchange(GQL, page)])
     with pytest.raises(NotGraphQLEndpoint) as exc:
         client.execute(VERSION)
     assert exc.value.msg == (
@@ -134,7 +134,7 @@ def test_graphql_errors_render_message_path_and_code():
             "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
         }
     ]
-    client, _, _ = make_client([Exchange(GQL, json_response(400, {"errors": errors}))])
+    client, _transport, _sleeps = make_client([Exchange(GQL, json_response(400, {"errors": errors}))])
     with pytest.raises(GraphQLError) as exc:
         client.execute(VERSION)
     assert exc.value.msg == (
@@ -151,7 +151,7 @@ def test_sql_text_never_reaches_the_user():
             "extensions": {"code": "INTERNAL_SERVER_ERROR"},
         }
     ]
-    client, _, _ = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": None}))])
+    client, _transport, _sleeps = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": None}))])
     with pytest.raises(GraphQLError) as exc:
         client.execute(VERSION)
     assert "insert" not in exc.value.msg
@@ -162,7 +162,7 @@ def test_sql_text_never_reaches_the_user():
 
 
 def test_missing_data():
-    client, _, _ = make_client([Exchange(GQL, json_response(200, {"data": None}))])
+    client, _transport, _sleeps = make_client([Exchange(GQL, json_response(200, {"data": None}))])
     with pytest.raises(ServerError) as exc:
         client.execute(VERSION)
     assert exc.value.msg == "The server's answer (HTTP 200) had no data and no errors."
@@ -181,7 +181,7 @@ def test_query_retries_429_honouring_fractional_retry_after_clamped():
 
 def test_query_retries_503_with_exponential_backoff_then_fails():
     down = HTTPResponse(503, {"content-type": "text/html"}, "<html>Service Unavailable</html>")
-    client, _, sleeps = make_client([Exchange(GQL, down) for _ in range(4)])
+    client, _transport, sleeps = make_client([Exchange(GQL, down) for _ in range(4)])
     with pytest.raises(ServerError) as exc:
         client.execute(VERSION)
     assert sleeps == [0.5, 1.0, 2.0]
@@ -193,7 +193,7 @@ def test_query_retries_503_with_exponential_backoff_then_fails():
 
 def test_rate_limit_exhausted():
     limited = json_response(429, {"error": {"code": "RATE_LIMIT_ERROR"}}, {"Retry-After": "0.1"})
-    client, _, _ = make_client([Exchange(GQL, limited) for _ in range(2)], retries=1)
+    client, _transport, _sleeps = make_client([Exchange(GQL, limited) for _ in range(2)], retries=1)
     with pytest.raises(RateLimited) as exc:
         client.execute(VERSION)
     assert exc.value.msg == (
@@ -216,7 +216,7 @@ def test_mutation_is_not_retried_after_502():
 def test_mutation_is_retried_after_429_because_it_never_ran():
     limited = json_response(429, {"error": {"code": "RATE_LIMIT_ERROR"}}, {"Retry-After": "0.2"})
     ok = json_response(200, {"data": {"apiTokenRevoke": True}})
-    client, transport, _ = make_client([Exchange(GQL, limited), Exchange(GQL, ok)])
+    client, transport, _sleeps = make_client([Exchange(GQL, limited), Exchange(GQL, ok)])
     assert client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"}).data == {"apiTokenRevoke": True}
     transport.assert_done()
 
@@ -225,10 +225,10 @@ def test_mutation_retried_only_when_never_sent():
     never_sent = ConnectionFailure("Could not connect", sent=False)
     broken = ConnectionFailure("The connection broke", sent=True)
     ok = json_response(200, {"data": {"apiTokenRevoke": True}})
-    client, transport, _ = make_client([Exchange(GQL, never_sent), Exchange(GQL, ok)])
+    client, transport, _sleeps = make_client([Exchange(GQL, never_sent), Exchange(GQL, ok)])
     client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
     transport.assert_done()
-    client, transport, _ = make_client([Exchange(GQL, broken)])
+    client, transport, _sleeps = make_client([Exchange(GQL, broken)])
     with pytest.raises(OutcomeUnknown) as exc:
         client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
     assert exc.value.msg.startswith("The connection broke The SpeckleApiTokenRevoke mutation may or may not")
@@ -236,7 +236,7 @@ def test_mutation_retried_only_when_never_sent():
 
 def test_connection_refused_after_retries():
     refused = ConnectionFailure("Could not connect to x", sent=False)
-    client, _, sleeps = make_client([Exchange(GQL, refused) for _ in range(3)], retries=2)
+    client, _transport, sleeps = make_client([Exchange(GQL, refused) for _ in range(3)], retries=2)
     with pytest.raises(ConnectionFailure):
         client.execute(VERSION)
     assert sleeps == [0.5, 1.0]
@@ -244,7 +244,7 @@ def test_connection_refused_after_retries():
 
 def test_redirect_is_explained():
     moved = HTTPResponse(301, {"location": "https://app.example.org/"}, "")
-    client, _, _ = make_client([Exchange(GQL, moved)])
+    client, _transport, _sleeps = make_client([Exchange(GQL, moved)])
     with pytest.raises(NotGraphQLEndpoint) as exc:
         client.execute(VERSION)
     assert exc.value.msg == (
@@ -255,7 +255,7 @@ def test_redirect_is_explained():
 
 def test_partial_errors_are_returned_with_data():
     errors = [{"message": "nope", "path": ["tokens", "apiTokens"], "extensions": {"code": "FORBIDDEN", "scope": "x"}}]
-    client, _, _ = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": {"user": {"id": "1"}}}))])
+    client, _transport, _sleeps = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": {"user": {"id": "1"}}}))])
     result = client.execute(VERSION)
     assert result.data == {"user": {"id": "1"}}
     assert result.errors_at("tokens") == errors

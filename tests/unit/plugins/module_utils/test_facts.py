@@ -44,8 +44,8 @@ FORBIDDEN_TOKENS = {
 
 def facts_for(exchanges, token=TOKEN):
     transport = FakeTransport(exchanges)
-    client = GraphQLClient(URL, transport, token=token, retries=0, sleep=lambda _: None)
-    return ServerFacts(client, sleep=lambda _: None), transport
+    client = GraphQLClient(URL, transport, token=token, retries=0, sleep=lambda _seconds: None)
+    return ServerFacts(client, sleep=lambda _seconds: None), transport
 
 
 def test_all_with_token_is_one_request_with_every_subset():
@@ -88,7 +88,7 @@ def test_all_without_token_asks_only_public_facts():
 
 def test_all_skips_tokens_the_token_cannot_read():
     data = {"serverInfo": SERVER_INFO, "apps": [], "user": USER, "tokens": None}
-    facts, _ = facts_for([Exchange(GQL, json_response(200, {"data": data, "errors": [FORBIDDEN_TOKENS]}))])
+    facts, _transport = facts_for([Exchange(GQL, json_response(200, {"data": data, "errors": [FORBIDDEN_TOKENS]}))])
     result = facts.gather(["all"])
     assert result["user"] == USER
     assert "tokens" not in result
@@ -96,7 +96,7 @@ def test_all_skips_tokens_the_token_cannot_read():
 
 
 def test_explicit_tokens_fail_naming_the_scope():
-    facts, _ = facts_for([Exchange(GQL, json_response(200, {"data": {"tokens": None}, "errors": [FORBIDDEN_TOKENS]}))])
+    facts, _transport = facts_for([Exchange(GQL, json_response(200, {"data": {"tokens": None}, "errors": [FORBIDDEN_TOKENS]}))])
     with pytest.raises(MissingScope) as exc:
         facts.gather(["tokens"])
     assert exc.value.msg == (
@@ -105,7 +105,7 @@ def test_explicit_tokens_fail_naming_the_scope():
 
 
 def test_explicit_user_needs_a_token():
-    facts, _ = facts_for([], token=None)
+    facts, _transport = facts_for([], token=None)
     with pytest.raises(ConfigurationError) as exc:
         facts.gather(["user", "server"])
     assert exc.value.msg == (
@@ -142,7 +142,7 @@ def test_older_server_fields_are_dropped_once_with_a_warning():
 
 
 def test_min_version_fails_on_older_server():
-    facts, _ = facts_for([Exchange(GQL, json_response(200, {"data": {"serverInfo": {"version": "2.20.1"}}}))])
+    facts, _transport = facts_for([Exchange(GQL, json_response(200, {"data": {"serverInfo": {"version": "2.20.1"}}}))])
     with pytest.raises(ConfigurationError) as exc:
         facts.gather(["version"], min_version="2.23.0")
     assert exc.value.msg == (
@@ -151,7 +151,7 @@ def test_min_version_fails_on_older_server():
 
 
 def test_min_version_passes_dev_with_warning():
-    facts, _ = facts_for([Exchange(GQL, json_response(200, {"data": {"serverInfo": {"version": "dev"}}}))])
+    facts, _transport = facts_for([Exchange(GQL, json_response(200, {"data": {"serverInfo": {"version": "dev"}}}))])
     result = facts.gather(["version"], min_version="2.23.0")
     assert result["version"] == {"raw": "dev", "parts": ["dev"], "major": None, "minor": None, "patch": None}
     assert facts.warnings == [
@@ -169,7 +169,7 @@ def test_wait_timeout_keeps_trying_until_the_server_answers():
 
 
 def test_without_wait_timeout_a_refused_connection_fails():
-    facts, _ = facts_for([Exchange(GQL, ConnectionFailure("Could not connect to x", sent=False))])
+    facts, _transport = facts_for([Exchange(GQL, ConnectionFailure("Could not connect to x", sent=False))])
     with pytest.raises(ConnectionFailure):
         facts.gather(["version"])
 

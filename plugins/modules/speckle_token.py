@@ -1,0 +1,288 @@
+#!/usr/bin/python
+# Copyright (c) speckle.server contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: speckle_token
+short_description: Create, rotate and revoke Speckle personal access tokens
+version_added: 0.1.0
+description:
+  - Makes sure the authenticated user has exactly one personal access token (PAT) named O(name) with the wanted
+    O(scopes) and O(lifespan), or none (O(state=absent)).
+  - A token's secret is shown only once, when it is created, and a token cannot be changed in place. So when the
+    token must change (see O(recreate) and O(rotate_before)), the module creates a new token first, writes it to
+    O(dest) if set, returns it in RV(token), and only then revokes the old one. If revoking the old one fails, the
+    module warns and still returns the new token.
+  - Managing tokens needs the C(tokens:write) scope. A personal access token can never hold it on current servers,
+    so log in with O(email) and O(password) (the module logs out again at the end), or pass a login token that
+    holds C(tokens:write) as O(token). A PAT used as O(token) gets a clear error before anything is changed.
+  - A token that is already as wanted costs one GraphQL request; creating one costs two; verifying O(dest) adds one
+    request made with the token in that file.
+extends_documentation_fragment:
+  - speckle.server.connection
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    support: full
+    description: Predicts RV(changed) and RV(revoked_ids) without any mutation; RV(token) is then null.
+  diff_mode:
+    support: full
+    description: Shows the tokens' metadata before and after; never a secret.
+options:
+  name:
+    description:
+      - Name of the token, 1 to 512 characters. Tokens are found by this name.
+      - The server allows several tokens with one name. If there are several, the module fails and lists their ids,
+        unless O(recreate=always) (which replaces them all with one new token) or O(state=absent) (which revokes
+        them all).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) makes sure the token exists as described; V(absent) revokes every token named O(name), or only
+        the one given by O(token_id).
+      - Revoking a token that is already gone is not an error.
+    type: str
+    choices: [present, absent]
+    default: present
+  scopes:
+    description:
+      - Scopes of the token, compared as a set (order and duplicates do not matter).
+      - Required when the token has to be created. When an existing token is replaced and O(scopes) is not set,
+        the new token keeps the old one's scopes.
+      - The caller must hold every scope it grants. A login token holds every scope the account can grant; the
+        error for a refused scope lists what the caller's token holds.
+      - C(tokens:write) cannot be granted to a personal access token.
+    type: list
+    elements: str
+  lifespan:
+    description:
+      - How long the token is valid, from its creation. Seconds (V(86400)) or a duration string such as V(90d),
+        V(12h), V(30m), V(45s), V(1w) or V(1d12h). Sent to the server in milliseconds.
+      - Must be more than 0 seconds and at most 9223372036854775 seconds.
+      - When not set, a new token gets the server's default (about 100 years), a replacement keeps the old token's
+        lifespan, and the lifespan of an existing token is not compared.
+    type: raw
+  limit_resources:
+    description:
+      - Restrict the token to these projects or workspaces. Sent only when the token is created.
+      - The server does not return these restrictions, so they are B(not compared) with an existing token. To
+        change them, replace the token (O(recreate=always) once, or revoke it first).
+    type: list
+    elements: dict
+    suboptions:
+      type:
+        description: Kind of resource.
+        type: str
+        choices: [project, workspace]
+        required: true
+      id:
+        description: Id of the project or workspace.
+        type: str
+        required: true
+  recreate:
+    description:
+      - What to do when a token named O(name) exists.
+      - V(never) keeps it. If it differs from the task (its scopes, or its lifespan when O(lifespan) is set), the
+        module fails and says what differs.
+      - V(state_change) replaces it when it differs.
+      - V(always) replaces it on every run (and replaces all tokens of that name if there are several).
+      - O(rotate_before) and O(dest) can replace a token whatever this is set to.
+    type: str
+    choices: [never, always, state_change]
+    default: never
+  rotate_before:
+    description:
+      - Replace the token when it expires sooner than this, for example V(30d). Seconds or a duration string, as
+        for O(lifespan). An expired token is always replaced when this is set.
+      - Must be shorter than O(lifespan).
+    type: raw
+  dest:
+    description:
+      - Path of a file, on the managed host, to keep the token in. The new secret is written atomically (a
+        temporary file in the same directory, renamed over O(dest)), with mode C(0600) unless O(mode) says
+        otherwise. O(owner), O(group) and the other file options apply.
+      - On later runs the module reads the file and checks that the token in it still authenticates and belongs
+        to the token named O(name). If not (the file is missing, or the token was revoked or replaced behind the
+        module's back), the token is replaced and the file rewritten.
+      - With O(state=absent), the file is removed.
+      - The directory must exist.
+    type: path
+  token_id:
+    description:
+      - With O(state=absent), revoke only the token with this id (its first 10 characters, as
+        M(speckle.server.speckle_token_info) returns it). It must be named O(name).
+    type: str
+notes:
+  - The created token's secret is returned in RV(token), so put C(no_log) on tasks that create tokens, or the
+    secret lands in the task output and logs. It never appears in messages, warnings or the diff.
+  - A token that is already as wanted is left alone even if the caller could not create tokens; the
+    C(tokens:write) check happens only when something has to change (check mode included).
+  - O(limit_resources) cannot be read back from the server and is not compared.
+author:
+  - speckle.server contributors
+seealso:
+  - module: speckle.server.speckle_token_info
+  - module: speckle.server.speckle_server_info
+"""
+
+EXAMPLES = r"""
+- name: Provision a CI token into a file only its owner can read
+  speckle.server.speckle_token:
+    server_url: https://speckle.example.org
+    email: "{{ speckle_admin_email }}"
+    password: "{{ speckle_admin_password }}"
+    name: ci-deploy
+    scopes: [streams:read, streams:write, profile:read]
+    lifespan: 90d
+    rotate_before: 14d
+    dest: /etc/speckle/ci-token
+    owner: ci
+    mode: "0600"
+  no_log: true  # the result holds the new secret
+
+- name: Create a token and use it in the next task
+  speckle.server.speckle_token:
+    server_url: https://speckle.example.org
+    email: "{{ speckle_admin_email }}"
+    password: "{{ speckle_admin_password }}"
+    name: reporting
+    scopes: [streams:read]
+    lifespan: 12h
+  register: reporting_token
+  no_log: true
+
+- name: Replace the token when its scopes change
+  speckle.server.speckle_token:
+    server_url: https://speckle.example.org
+    email: "{{ speckle_admin_email }}"
+    password: "{{ speckle_admin_password }}"
+    name: ci-deploy
+    scopes: [streams:read]
+    recreate: state_change
+    dest: /etc/speckle/ci-token
+  no_log: true
+
+- name: Restrict a token to one project
+  speckle.server.speckle_token:
+    server_url: https://speckle.example.org
+    email: "{{ speckle_admin_email }}"
+    password: "{{ speckle_admin_password }}"
+    name: project-viewer
+    scopes: [streams:read]
+    limit_resources:
+      - type: project
+        id: "0123456789"
+  no_log: true
+
+- name: Revoke every token named ci-deploy and remove its file
+  speckle.server.speckle_token:
+    server_url: https://speckle.example.org
+    email: "{{ speckle_admin_email }}"
+    password: "{{ speckle_admin_password }}"
+    name: ci-deploy
+    state: absent
+    dest: /etc/speckle/ci-token
+
+- name: Revoke one of several tokens with the same name
+  speckle.server.speckle_token:
+    server_url: https://speckle.example.org
+    email: "{{ speckle_admin_email }}"
+    password: "{{ speckle_admin_password }}"
+    name: ci-deploy
+    token_id: 6cd173ead3
+    state: absent
+"""
+
+RETURN = r"""
+token:
+  description:
+    - The new token (the secret), only when it was created in this run; null otherwise and in check mode.
+    - Hide it with C(no_log) on the task.
+  returned: always
+  type: str
+token_id:
+  description: Id of the token (its first 10 characters); null in check mode when a token would be created.
+  returned: always
+  type: str
+  sample: 6cd173ead3
+name:
+  description: Name of the token.
+  returned: always
+  type: str
+  sample: ci-deploy
+scopes:
+  description: Scopes of the token.
+  returned: when O(state=present)
+  type: list
+  elements: str
+  sample: [streams:read, profile:read]
+last_chars:
+  description: Last 6 characters of the token.
+  returned: when O(state=present)
+  type: str
+created_at:
+  description: Creation time (ISO 8601, UTC). For a token created in this run, the module's clock.
+  returned: when O(state=present)
+  type: str
+  sample: "2026-11-29T14:26:28.549Z"
+expires_at:
+  description: Expiry time (ISO 8601, UTC); null when beyond year 9999.
+  returned: when O(state=present)
+  type: str
+expired:
+  description: Whether the token has expired.
+  returned: when O(state=present)
+  type: bool
+lifespan:
+  description: Lifespan in seconds.
+  returned: when O(state=present)
+  type: int
+  sample: 7776000
+last_used:
+  description: When the token was last used (ISO 8601).
+  returned: when O(state=present)
+  type: str
+revoked_ids:
+  description: Ids of the tokens revoked in this run (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [e82c553bc5]
+"""
+
+from ansible_collections.speckle.server.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.speckle.server.plugins.module_utils._module import SpeckleModule
+from ansible_collections.speckle.server.plugins.module_utils._tokens import manage_token, validate_token_options
+
+ARGSPEC = ArgumentSpec(
+    {
+        "name": {"type": "str", "required": True},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "scopes": {"type": "list", "elements": "str"},
+        "lifespan": {"type": "raw"},
+        "limit_resources": {
+            "type": "list",
+            "elements": "dict",
+            "options": {
+                "type": {"type": "str", "choices": ["project", "workspace"], "required": True},
+                "id": {"type": "str", "required": True},
+            },
+        },
+        "recreate": {"type": "str", "choices": ["never", "always", "state_change"], "default": "never"},
+        "rotate_before": {"type": "raw"},
+        "dest": {"type": "path"},
+        "token_id": {"type": "str", "no_log": False},
+    }
+)
+
+
+def main() -> None:
+    SpeckleModule(ARGSPEC, add_file_common_args=True).run(manage_token, validate=validate_token_options)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""The command line: first line, port 0, signals, --token, --state, --request-log, --legacy, --server-version."""
+
+from __future__ import annotations
+
+import json
+import select
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from emulator_testlib import ACTIVE_USER, CREATE_TOKEN, graphql, request
+
+EMULATOR_DIR = Path(__file__).resolve().parents[1]
+SEED_TOKEN = "c0ffee0000" + "0123456789abcdef" * 2
+
+
+@contextmanager
+def cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Start ``python tests/emulator ...``, yield (process, base URL), then SIGTERM it and expect exit 0."""
+    process = subprocess.Popen(  # pylint: disable=consider-using-with
+        [sys.executable, str(EMULATOR_DIR), "--host", "127.0.0.1", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 20)
+        assert ready, "the emulator printed nothing within 20 s"
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        assert line.startswith("listening on http://127.0.0.1:"), line
+        port = int(line.rsplit(":", 1)[1])
+        assert port > 0
+        yield process, line.split(" ", 2)[2]
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+def test_first_line_port_zero_and_sigterm_exit_zero() -> None:
+    """Prints the actual port, serves, and exits 0 on SIGTERM."""
+    with cli() as (process, url):
+        assert request(url, "GET", "/api/ping").text == "pong"
+    assert process.returncode == 0
+
+
+def test_sigint_exits_zero() -> None:
+    """Ctrl-C (SIGINT) also ends cleanly."""
+    with cli() as (process, url):
+        assert request(url, "GET", "/liveness").status == 200
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    assert process.returncode == 0
+
+
+def test_bad_token_length_is_rejected() -> None:
+    """--token must be 42 characters."""
+    result = subprocess.run(
+        [sys.executable, str(EMULATOR_DIR), "--port", "0", "--token", "too-short"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "42 characters" in result.stderr
+    assert result.stdout == ""
+
+
+def test_seed_token_state_persists_across_restarts(tmp_path: Path) -> None:
+    """--token is a login token with tokens:write; --state keeps users and tokens (hashed) across restarts."""
+    state = str(tmp_path / "state.sqlite")
+    with cli("--state", state, "--token", SEED_TOKEN) as (_, url):
+        me = graphql(url, ACTIVE_USER, token=SEED_TOKEN).json()["data"]["activeUser"]
+        assert me["name"] == "Local Admin" and me["role"] == "server:admin"
+        assert me["email"] == "admin@example.org"
+        created = graphql(url, CREATE_TOKEN, {"token": {"name": "kept", "scopes": ["profile:read"]}}, SEED_TOKEN)
+        pat = created.json()["data"]["apiTokenCreate"]
+        assert len(pat) == 42
+    raw = (tmp_path / "state.sqlite").read_bytes()
+    assert pat[10:].encode() not in raw and SEED_TOKEN[10:].encode() not in raw
+    with cli("--state", state) as (_, url):
+        again = graphql(url, ACTIVE_USER, token=pat).json()["data"]["activeUser"]
+        assert again["id"] == me["id"]
+        assert graphql(url, ACTIVE_USER, token=SEED_TOKEN).status == 200
+
+
+def test_request_log_lines(tmp_path: Path) -> None:
+    """One flushed JSON line per request with the documented fields, and never a token."""
+    log = tmp_path / "requests.jsonl"
+    with cli("--request-log", str(log), "--token", SEED_TOKEN) as (_, url):
+        graphql(url, ACTIVE_USER, token=SEED_TOKEN, operation_name="ActiveUserBasic")
+        graphql(url, CREATE_TOKEN, {"token": {"name": "x", "scopes": ["profile:read"]}}, SEED_TOKEN)
+        request(url, "GET", "/api/ping")
+        graphql(url, "{ serverInfo { version } }", token="0123456789" + "0" * 32)
+        lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 4
+    keys = {"method", "path", "operationName", "operationType", "status", "auth", "fault"}
+    assert all(set(line) == keys for line in lines)
+    assert lines[0] == {
+        "method": "POST",
+        "path": "/graphql",
+        "operationName": "ActiveUserBasic",
+        "operationType": "query",
+        "status": 200,
+        "auth": True,
+        "fault": None,
+    }
+    assert lines[1]["operationName"] == "ApiTokenCreate" and lines[1]["operationType"] == "mutation"
+    assert lines[2] == {
+        "method": "GET",
+        "path": "/api/ping",
+        "operationName": None,
+        "operationType": None,
+        "status": 200,
+        "auth": False,
+        "fault": None,
+    }
+    assert lines[3]["status"] == 403
+    text = log.read_text(encoding="utf-8")
+    assert SEED_TOKEN[10:] not in text and "0" * 32 not in text
+
+
+def test_legacy_and_server_version() -> None:
+    """--legacy answers the real unknown-field error for newer fields; --server-version sets version."""
+    with cli("--legacy", "--server-version", "2.6.4-alpha.4711") as (_, url):
+        version = graphql(url, "{ serverInfo { version } }").json()
+        assert version == {"data": {"serverInfo": {"version": "2.6.4-alpha.4711"}}}
+        for field in ("workspaces { workspacesEnabled }", "configuration { isEmailEnabled }", "serverRoles { id }"):
+            answer = graphql(url, f"{{ serverInfo {{ {field} }} }}")
+            assert answer.status == 400
+            error = answer.json()["errors"][0]
+            name = field.split(" ", 1)[0]
+            # graphql-js may append a suggestion ("Did you mean ...?"), as the real server would.
+            assert error["message"].startswith(f'Cannot query field "{name}" on type "ServerInfo".')
+            assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+@pytest.mark.parametrize("option", ["--token=" + "x" * 41, "--token=" + "é" * 42])
+def test_token_must_be_42_ascii_alphanumerics(option: str) -> None:
+    """Malformed seed tokens are refused before anything listens."""
+    result = subprocess.run(
+        [sys.executable, str(EMULATOR_DIR), "--port", "0", option],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --token")

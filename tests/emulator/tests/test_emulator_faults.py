@@ -1,0 +1,151 @@
+"""Fault injection through POST /__emulator__/faults, and the other control endpoints."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+from typing import Any
+
+import pytest
+
+from emulator_testlib import ACTIVE_USER, CREATE_TOKEN, graphql, post_json, request
+
+SERVER_INFO = "query ServerInfo { serverInfo { version } }"
+
+
+def _arm(url: str, **spec: Any) -> dict[str, Any]:
+    """Arm a fault and return the control answer."""
+    answer = post_json(url, "/__emulator__/faults", spec)
+    assert answer.status == 200, answer.text
+    return dict(answer.json())
+
+
+def _tokens(url: str) -> list[dict[str, Any]]:
+    """Token metadata from the control endpoint."""
+    return list(request(url, "GET", "/__emulator__/tokens").json()["tokens"])
+
+
+def test_status_429_has_the_real_body_and_headers(running: Any) -> None:
+    """status:429 answers like the rate limiter, with the given Retry-After."""
+    _arm(running.url, kind="status:429", count=2, retry_after="0.517")
+    for _ in range(2):
+        answer = graphql(running.url, SERVER_INFO)
+        assert answer.status == 429
+        assert answer.json()["error"]["code"] == "RATE_LIMIT_ERROR"
+        assert answer.header("Retry-After") == "0.517"
+        assert (answer.header("X-RateLimit-Reset") or "").endswith("Z")
+    assert graphql(running.url, SERVER_INFO).status == 200
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_gateway_statuses(running: Any, status: int) -> None:
+    """status:5xx answers a plain gateway page (not JSON)."""
+    _arm(running.url, kind=f"status:{status}")
+    answer = graphql(running.url, SERVER_INFO)
+    assert answer.status == status
+    assert (answer.header("Content-Type") or "").startswith("text/html")
+    assert str(status) in answer.text
+
+
+def test_html_fault(running: Any) -> None:
+    """html answers 200 with an HTML page, as a misrouted frontend would."""
+    _arm(running.url, kind="html")
+    answer = graphql(running.url, SERVER_INFO)
+    assert answer.status == 200 and (answer.header("Content-Type") or "").startswith("text/html")
+
+
+def test_frontend_paths_answer_html(running: Any) -> None:
+    """Anything under /frontend is the fake SPA, for any method."""
+    for method in ("GET", "POST"):
+        answer = request(running.url, method, "/frontend/graphql", b"{}", {"Content-Type": "application/json"})
+        assert answer.status == 200 and "<html" in answer.text
+
+
+def test_delay_makes_a_client_time_out(running: Any) -> None:
+    """delay sleeps before answering normally."""
+    _arm(running.url, kind="delay", delay=0.5)
+    with pytest.raises((TimeoutError, socket.timeout)):
+        graphql(running.url, SERVER_INFO, timeout=0.1)
+    _arm(running.url, kind="delay", delay=0.05)
+    assert graphql(running.url, SERVER_INFO).status == 200
+
+
+def test_drop_closes_without_answer(running: Any) -> None:
+    """drop closes the connection; the next request is fine."""
+    _arm(running.url, kind="drop")
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        graphql(running.url, SERVER_INFO)
+    assert graphql(running.url, SERVER_INFO).status == 200
+
+
+@pytest.mark.parametrize("kind", ["after_mutation:drop", "after_mutation:502"])
+def test_after_mutation_commits_then_fails(running: Any, kind: str) -> None:
+    """The mutation runs and is committed, but the client gets no usable answer; queries are not affected."""
+    _arm(running.url, kind=kind, operationName="ApiTokenCreate")
+    assert graphql(running.url, ACTIVE_USER, token=running.admin_token).status == 200
+    before = len(_tokens(running.url))
+    variables = {"token": {"name": "lost answer", "scopes": ["profile:read"]}}
+    if kind == "after_mutation:drop":
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+            graphql(running.url, CREATE_TOKEN, variables, running.admin_token, operation_name="ApiTokenCreate")
+    else:
+        answer = graphql(running.url, CREATE_TOKEN, variables, running.admin_token, operation_name="ApiTokenCreate")
+        assert answer.status == 502
+    tokens = _tokens(running.url)
+    assert len(tokens) == before + 1
+    assert "lost answer" in {t["name"] for t in tokens}
+
+
+def test_operation_name_filter_count_and_clear(running: Any) -> None:
+    """Only matching operations are hit, count is honoured, DELETE disarms, GET lists."""
+    _arm(running.url, kind="status:503", count=2, operationName="ServerInfo")
+    assert graphql(running.url, "{ serverInfo { name } }").status == 200
+    assert graphql(running.url, SERVER_INFO).status == 503
+    listed = request(running.url, "GET", "/__emulator__/faults").json()["faults"]
+    assert listed == [
+        {"kind": "status:503", "count": 1, "operationName": "ServerInfo", "retry_after": "1", "delay": 0.0}
+    ]
+    assert request(running.url, "DELETE", "/__emulator__/faults").status == 200
+    assert graphql(running.url, SERVER_INFO).status == 200
+
+
+def test_fault_requests_are_logged(tmp_path: Any) -> None:
+    """The request log names the fault that hit a request."""
+    from speckle_emulator import Emulator  # pylint: disable=import-outside-toplevel
+
+    log = tmp_path / "log.jsonl"
+    with Emulator(request_log=str(log)) as emulator:
+        url = emulator.start()
+        _arm(url, kind="status:502")
+        graphql(url, SERVER_INFO, operation_name="ServerInfo")
+    last = log.read_text(encoding="utf-8").splitlines()[-1]
+    assert '"fault":"status:502"' in last and '"status":502' in last and '"operationName":"ServerInfo"' in last
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{"kind": "status:418"}, {"kind": "drop", "count": 0}, {"kind": "delay"}, {"kind": "html", "extra": 1}, []],
+)
+def test_invalid_fault_specs(running: Any, spec: Any) -> None:
+    """Bad control requests get 400 with a reason."""
+    answer = post_json(running.url, "/__emulator__/faults", spec)
+    assert answer.status == 400 and answer.json()["error"]
+
+
+def test_token_endpoint_never_shows_secrets(running: Any) -> None:
+    """GET /__emulator__/tokens: metadata only."""
+    listed = _tokens(running.url)
+    assert listed and running.admin_token[10:] not in str(listed)
+    assert set(listed[0]) == {
+        "id",
+        "owner",
+        "name",
+        "lastChars",
+        "scopes",
+        "createdAt",
+        "lifespan",
+        "lastUsed",
+        "appId",
+        "kind",
+        "limitResources",
+    }

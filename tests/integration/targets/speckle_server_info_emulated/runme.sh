@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# speckle_server_info against emulators of its own: versions, an older schema, a late start, faults.
+set -euo pipefail
+# ansible-test copies integration_config.yml two levels above the target's working directory.
+lib=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["speckle_test_lib"])' ../../integration_config.yml)
+# shellcheck source=/dev/null
+source "$lib"
+
+for version in 2.23.4 2.6.4-alpha.4711 dev; do
+  speckle_start_emulator "v-$version" --port 0 --server-version "$version"
+  speckle_playbook version.yml -e "url=$EMU_URL" -e "version=$version" "$@"
+done
+
+speckle_start_emulator legacy --port 0 --legacy --server-version 2.5.0
+speckle_playbook legacy.yml -e "url=$EMU_URL" -e "request_log=$speckle_tmp/legacy.log" "$@"
+
+port=$(speckle_free_port)
+(sleep 4 && exec "$SPECKLE_PYTHON" "$SPECKLE_EMULATOR" --host 127.0.0.1 --port "$port" >"$speckle_tmp/late.out" 2>&1) &
+speckle_pids+=("$!")
+speckle_playbook wait.yml -e "url=http://127.0.0.1:$port" "$@"
+
+speckle_start_emulator faults --port 0
+speckle_playbook faults.yml -e "url=$EMU_URL" "$@"

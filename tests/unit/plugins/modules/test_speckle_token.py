@@ -1,0 +1,750 @@
+# Copyright (c) speckle.server contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""speckle_token end to end through main(): every HTTP exchange is pinned, every message exact."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import stat
+
+import pytest
+
+from ansible_collections.speckle.server.plugins.module_utils import _tokens
+from ansible_collections.speckle.server.plugins.modules import speckle_token
+from ansible_collections.speckle.server.tests.unit.plugins.module_utils.fakes import Exchange, json_response
+
+from .token_helpers import (
+    GQL,
+    LOGIN_TOKEN,
+    NEW_SECRET,
+    SESSION_TOKEN,
+    USER,
+    Runner,
+    api_token,
+    create,
+    create_error,
+    forbidden,
+    listing,
+    login_exchanges,
+    logout_exchange,
+    probe,
+    revoke,
+    revoke_gone,
+    warnings,
+)
+
+OLD = api_token("0ldt0ken01", "ci", ["streams:read", "profile:read"])
+OTHER = api_token("0therxxxx1", "other", ["profile:read"])
+CI = {"name": "ci", "scopes": ["profile:read", "streams:read"]}
+ALL_SCOPES_EXCEPT_WRITE = ["profile:read", "tokens:read"]
+FILE_SECRET = "0ldt0ken01" + "F" * 32
+
+
+@pytest.fixture
+def run(monkeypatch, capsys):
+    return Runner(speckle_token, monkeypatch, capsys)
+
+
+def mutations(run) -> list[str]:
+    return [sent["body"]["operationName"] for sent in run.sent if "mutation" in sent["body"].get("query", "")[:9]]
+
+
+# --- creating and keeping -----------------------------------------------------------------------------------------
+
+
+def test_create_costs_two_requests_and_builds_metadata_locally(run):
+    result = run({**CI, "scopes": ["profile:read", "streams:read", "profile:read"]}, [listing(OTHER), create(CI)])
+    assert result["changed"] is True
+    assert result["token"] == NEW_SECRET
+    assert {key: result[key] for key in result if key not in ("invocation", "token", "changed")} == {
+        "token_id": "a1b2c3d4e5",
+        "name": "ci",
+        "scopes": ["profile:read", "streams:read"],
+        "last_chars": "9120c1",
+        "created_at": "2026-11-29T15:00:00.000Z",
+        "expires_at": "2126-11-10T06:06:40.000Z",
+        "expired": False,
+        "lifespan": 3154000000,
+        "last_used": "2026-11-29T15:00:00.000Z",
+        "revoked_ids": [],
+    }
+    assert len(run.sent) == 2
+
+
+def test_lifespan_duration_is_sent_in_milliseconds(run):
+    result = run({**CI, "lifespan": "90d"}, [listing(), create({**CI, "lifespan": 7776000000})])
+    assert result["lifespan"] == 7776000
+    assert result["expires_at"] == "2027-02-27T15:00:00.000Z"
+
+
+def test_lifespan_beyond_javascript_precision_is_sent_as_a_string(run):
+    result = run({**CI, "lifespan": 9223372036854775}, [listing(), create({**CI, "lifespan": "9223372036854775000"})])
+    assert result["lifespan"] == 9223372036854775
+    assert result["expires_at"] is None
+
+
+def test_limit_resources_are_sent_at_creation(run):
+    resources = [{"type": "project", "id": "0000000000"}, {"type": "workspace", "id": "ws1"}]
+    run({**CI, "limit_resources": resources}, [listing(), create({**CI, "limitResources": resources})])
+
+
+def test_token_as_wanted_costs_one_request(run):
+    result = run({**CI, "scopes": ["streams:read", "profile:read", "streams:read"]}, [listing(OTHER, OLD)])
+    assert result["changed"] is False
+    assert result["token"] is None
+    assert result["token_id"] == "0ldt0ken01"
+    assert result["scopes"] == ["streams:read", "profile:read"]
+    assert result["revoked_ids"] == []
+    assert len(run.sent) == 1
+
+
+def test_lifespan_not_given_is_not_compared(run):
+    short = api_token("0ldt0ken01", "ci", ["streams:read", "profile:read"], lifespan=3600000)
+    result = run(CI, [listing(short)])
+    assert result["changed"] is False
+    assert result["lifespan"] == 3600
+
+
+def test_scopes_are_required_to_create(run):
+    result = run({"name": "ci"}, [listing(OTHER)])
+    assert result["failed"] is True
+    assert result["msg"] == "scopes is required to create the token 'ci'."
+
+
+def test_existing_token_without_scopes_option_is_kept(run):
+    result = run({"name": "ci"}, [listing(OLD)])
+    assert result["changed"] is False
+
+
+# --- recreate policies ------------------------------------------------------------------------------------------
+
+
+def test_never_fails_saying_what_differs_and_which_option_to_use(run):
+    result = run({**CI, "scopes": ["streams:read"], "lifespan": "30d"}, [listing(OLD)])
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "The token 'ci' (id 0ldt0ken01) differs from the task: scopes are [streams:read, profile:read] but the task "
+        "wants [streams:read]; lifespan is the server default (about 100 years) but the task wants 30d. A token "
+        "cannot be changed in place: set recreate=state_change to replace it with a new token (or recreate=always to "
+        "replace it on every run)."
+    )
+    assert result["token_id"] == "0ldt0ken01"
+    assert mutations(run) == []
+
+
+def test_state_change_creates_first_then_revokes(run):
+    wanted = {"name": "ci", "scopes": ["streams:read"]}
+    result = run({**wanted, "recreate": "state_change"}, [listing(OLD), create(wanted), revoke("0ldt0ken01")])
+    assert result["changed"] is True
+    assert result["token"] == NEW_SECRET
+    assert result["revoked_ids"] == ["0ldt0ken01"]
+    assert mutations(run) == ["SpeckleApiTokenCreate", "SpeckleApiTokenRevoke"]
+
+
+def test_state_change_keeps_an_equal_token(run):
+    result = run({**CI, "recreate": "state_change"}, [listing(OLD)])
+    assert result["changed"] is False
+
+
+def test_replacement_keeps_old_lifespan_when_not_given(run):
+    short = api_token("0ldt0ken01", "ci", ["streams:read", "profile:read"], lifespan=3600000)
+    result = run(
+        {"name": "ci", "scopes": ["streams:read"], "recreate": "state_change"},
+        [listing(short), create({"name": "ci", "scopes": ["streams:read"], "lifespan": 3600000}), revoke("0ldt0ken01")],
+    )
+    assert result["lifespan"] == 3600
+
+
+def test_always_replaces_on_every_run(run):
+    result = run(
+        {"name": "ci", "recreate": "always"},
+        [listing(OLD), create({"name": "ci", "scopes": ["streams:read", "profile:read"]}), revoke("0ldt0ken01")],
+    )
+    assert result["changed"] is True
+    assert result["scopes"] == ["streams:read", "profile:read"]
+    assert result["revoked_ids"] == ["0ldt0ken01"]
+
+
+def test_lifespan_difference_under_state_change(run):
+    result = run(
+        {**CI, "lifespan": 3600, "recreate": "state_change"},
+        [listing(OLD), create({**CI, "lifespan": 3600000}), revoke("0ldt0ken01")],
+    )
+    assert result["lifespan"] == 3600
+
+
+# --- rotation -----------------------------------------------------------------------------------------------------
+
+
+def test_rotate_before_replaces_a_token_expiring_soon_whatever_recreate_says(run):
+    soon = api_token(
+        "0ldt0ken01",
+        "ci",
+        ["streams:read", "profile:read"],
+        created="2026-11-01T15:00:00.000Z",
+        lifespan=30 * 86400 * 1000,
+    )
+    result = run(
+        {**CI, "lifespan": "30d", "rotate_before": "7d"},
+        [listing(soon), create({**CI, "lifespan": 2592000000}), revoke("0ldt0ken01")],
+    )
+    assert result["changed"] is True
+    assert result["expires_at"] == "2026-12-29T15:00:00.000Z"
+
+
+def test_rotate_before_keeps_a_token_with_time_left(run):
+    fresh = api_token(
+        "0ldt0ken01",
+        "ci",
+        ["streams:read", "profile:read"],
+        created="2026-11-28T15:00:00.000Z",
+        lifespan=30 * 86400 * 1000,
+    )
+    result = run({**CI, "lifespan": "30d", "rotate_before": "7d"}, [listing(fresh)])
+    assert result["changed"] is False
+
+
+def test_expired_token_without_rotate_before_warns(run):
+    dead = api_token("0ldt0ken01", "ci", ["streams:read", "profile:read"], lifespan=1000)
+    result = run(CI, [listing(dead)])
+    assert result["changed"] is False
+    assert result["expired"] is True
+    assert warnings(result) == [
+        "The token 'ci' (id 0ldt0ken01) expired at 2026-11-01T12:00:01.000Z and no longer works. Set rotate_before "
+        "(for example 7d) to replace tokens before they expire."
+    ]
+
+
+# --- duplicates ---------------------------------------------------------------------------------------------------
+
+
+def test_duplicate_names_fail_listing_ids(run):
+    twin = api_token("twintoken2", "ci", ["streams:read", "profile:read"])
+    result = run({**CI, "recreate": "state_change"}, [listing(OLD, twin)])
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "There are 2 tokens named 'ci' (ids: 0ldt0ken01, twintoken2), so the module cannot tell which one to manage. "
+        "Set recreate=always to replace them all with one new token, or state=absent (optionally with token_id) to "
+        "revoke them."
+    )
+    assert result["token_ids"] == ["0ldt0ken01", "twintoken2"]
+    assert mutations(run) == []
+
+
+def test_always_replaces_all_duplicates_with_one(run):
+    twin = api_token("twintoken2", "ci", ["profile:read", "streams:read"])
+    result = run(
+        {"name": "ci", "recreate": "always"},
+        [
+            listing(OLD, twin),
+            create({"name": "ci", "scopes": ["streams:read", "profile:read"]}),
+            revoke("0ldt0ken01"),
+            revoke("twintoken2"),
+        ],
+    )
+    assert result["revoked_ids"] == ["0ldt0ken01", "twintoken2"]
+
+
+def test_always_with_duplicates_of_different_scopes_needs_scopes(run):
+    twin = api_token("twintoken2", "ci", ["profile:read"])
+    result = run({"name": "ci", "recreate": "always"}, [listing(OLD, twin)])
+    assert result["msg"] == "scopes is required to replace the 2 tokens named 'ci': their scopes differ."
+
+
+# --- absent -------------------------------------------------------------------------------------------------------
+
+
+def test_absent_revokes_every_token_with_the_name(run):
+    twin = api_token("twintoken2", "ci", ["profile:read"])
+    result = run(
+        {"name": "ci", "state": "absent"}, [listing(OLD, OTHER, twin), revoke("0ldt0ken01"), revoke("twintoken2")]
+    )
+    assert result["changed"] is True
+    assert result["revoked_ids"] == ["0ldt0ken01", "twintoken2"]
+    assert result["token"] is None
+    assert result["token_id"] is None
+
+
+def test_absent_again_is_ok(run):
+    result = run({"name": "ci", "state": "absent"}, [listing(OTHER)])
+    assert result["changed"] is False
+    assert result["revoked_ids"] == []
+
+
+def test_absent_when_the_server_already_revoked_it(run):
+    result = run({"name": "ci", "state": "absent"}, [listing(OLD), revoke_gone("0ldt0ken01")])
+    assert result["changed"] is False
+    assert result["revoked_ids"] == []
+    assert "failed" not in result
+
+
+def test_absent_by_token_id(run):
+    twin = api_token("twintoken2", "ci", ["profile:read"])
+    result = run(
+        {"name": "ci", "state": "absent", "token_id": "twintoken2"}, [listing(OLD, twin), revoke("twintoken2")]
+    )
+    assert result["revoked_ids"] == ["twintoken2"]
+
+
+def test_absent_by_token_id_of_another_name_fails(run):
+    result = run({"name": "ci", "state": "absent", "token_id": "0therxxxx1"}, [listing(OLD, OTHER)])
+    assert result["msg"] == ("token_id 0therxxxx1 belongs to the token named 'other', not 'ci'; nothing was revoked.")
+    assert mutations(run) == []
+
+
+def test_absent_revoke_failure_reports_what_was_revoked(run):
+    twin = api_token("twintoken2", "ci", ["profile:read"])
+    broken = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenRevoke")
+    result = run({"name": "ci", "state": "absent"}, [listing(OLD, twin), revoke("0ldt0ken01"), broken])
+    assert result["failed"] is True
+    assert result["changed"] is True
+    assert result["revoked_ids"] == ["0ldt0ken01"]
+    assert result["msg"] == (
+        "Revoking the token 'ci' (id twintoken2) failed: The server answered HTTP 502 to the SpeckleApiTokenRevoke "
+        "mutation, so it may or may not have been applied; it was not retried so nothing is done twice."
+    )
+
+
+# --- credentials and scopes ---------------------------------------------------------------------------------------
+
+
+PAT = "patpat0001" + "p" * 32
+PAT_LISTED = api_token("patpat0001", "reader", ALL_SCOPES_EXCEPT_WRITE)
+
+
+def test_pat_without_tokens_write_fails_before_any_mutation(run):
+    result = run(CI, [listing(PAT_LISTED, auth=PAT)], credentials={"token": PAT})
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "The token used lacks the scope tokens:write, which creating and revoking tokens needs: it is a personal "
+        "access token (id patpat0001) holding profile:read, tokens:read, and a personal access token can never hold "
+        "tokens:write on current servers. Set email and password instead of token (or use a login token)."
+    )
+    assert mutations(run) == []
+
+
+def test_pat_without_tokens_write_can_still_confirm_an_unchanged_token(run):
+    result = run(CI, [listing(PAT_LISTED, OLD, auth=PAT)], credentials={"token": PAT})
+    assert result["changed"] is False
+
+
+def test_pat_without_tokens_read_gets_the_login_hint(run):
+    result = run(
+        CI, [forbidden("SpeckleActiveUserTokens", ["activeUser", "apiTokens"], "tokens:read", {"activeUser": None})]
+    )
+    assert result["msg"] == (
+        "The token lacks the scope tokens:read, which listing the user's tokens needs. Managing tokens needs "
+        "tokens:read and tokens:write, and a personal access token can never hold tokens:write on current servers. "
+        "Set email and password instead of token (or use a login token)."
+    )
+
+
+def test_no_credentials_at_all(run):
+    answer = Exchange(GQL, json_response(200, {"data": {"activeUser": None}}), "SpeckleActiveUserTokens", auth=None)
+    result = run(CI, [answer], credentials={})
+    assert result["msg"] == (
+        "Listing the user's tokens needs authentication, and the server returned no user: set email and password "
+        "(or a token)."
+    )
+
+
+def test_login_token_lacking_tokens_write_is_told_by_the_server(run):
+    refused = forbidden("SpeckleApiTokenCreate", ["apiTokenCreate"], "tokens:write", None)
+    result = run(CI, [listing(), refused])
+    assert result["msg"] == (
+        "The token used lacks the scope tokens:write, which creating and revoking tokens needs. Set email and "
+        "password instead of token (or use a login token)."
+    )
+
+
+def test_unknown_scope_is_refused_with_a_hint_and_the_callers_scopes(run):
+    wanted = {"name": "ci", "scopes": ["streams:read", "not:a:scope"]}
+    refused = create_error(wanted, "You can't create a token with scopes that you don't have")
+    result = run(wanted, [listing(), refused])
+    assert result["msg"] == (
+        "The server refused to create the token 'ci' with the scopes streams:read, not:a:scope: You can't create a "
+        "token with scopes that you don't have. Not a scope this server registers: not:a:scope (a token can hold "
+        "apps:read, apps:write, streams:read, streams:write, profile:read, profile:write, profile:email, "
+        "profile:delete, users:read, server:stats, users:email, server:setup, tokens:read, tokens:write, "
+        "users:invite). The caller uses a login token (from email and password, or an app), which holds every scope "
+        "the account can grant."
+    )
+
+
+def test_tokens_write_cannot_be_granted(run):
+    wanted = {"name": "ci", "scopes": ["tokens:write"]}
+    refused = create_error(wanted, "You can't create a personal access token with the tokens:write scope")
+    result = run(wanted, [listing(), refused])
+    assert result["msg"] == (
+        "The server refused to create the token 'ci' with the scopes tokens:write: You can't create a personal "
+        "access token with the tokens:write scope. The caller uses a login token (from email and password, or an "
+        "app), which holds every scope the account can grant."
+    )
+
+
+def test_pat_with_tokens_write_cannot_grant_a_scope_it_lacks(run):
+    writer = "writer0001" + "w" * 32
+    listed = api_token("writer0001", "limited-writer", ["profile:read", "tokens:read", "tokens:write"])
+    result = run(
+        {"name": "ci", "scopes": ["profile:read", "streams:write"]},
+        [listing(listed, auth=writer)],
+        credentials={"token": writer},
+    )
+    assert result["msg"] == (
+        "The token 'ci' cannot be created with the scopes profile:read, streams:write: the caller can only grant "
+        "scopes it holds itself, and it lacks streams:write. The caller's token is a personal access token (id "
+        "writer0001) holding: profile:read, tokens:read, tokens:write."
+    )
+    assert mutations(run) == []
+
+
+def test_pat_with_tokens_write_creates_within_its_scopes(run):
+    writer = "writer0001" + "w" * 32
+    listed = api_token("writer0001", "limited-writer", ["profile:read", "tokens:read", "tokens:write"])
+    wanted = {"name": "ci", "scopes": ["profile:read"]}
+    result = run(wanted, [listing(listed, auth=writer), create(wanted, auth=writer)], credentials={"token": writer})
+    assert result["changed"] is True
+
+
+def test_sql_error_text_never_reaches_the_user(run):
+    refused = create_error(
+        CI,
+        'insert into "api_tokens" ("id", "lifespan") values ($1, $2) returning * - value "9" is out of range for '
+        "type bigint",
+        code="INTERNAL_SERVER_ERROR",
+    )
+    result = run(CI, [listing(), refused])
+    assert result["msg"] == (
+        "Creating the token 'ci' failed. The server returned an error: the server failed with a database error "
+        "(details withheld: they contain SQL) (path: apiTokenCreate, code: INTERNAL_SERVER_ERROR) The caller uses a "
+        "login token (from email and password, or an app), which holds every scope the account can grant."
+    )
+
+
+def test_email_and_password_log_in_and_out(run):
+    credentials = {"email": USER["email"], "password": "hunter2-password"}
+    result = run(
+        CI,
+        [*login_exchanges(), listing(auth=SESSION_TOKEN), create(CI, auth=SESSION_TOKEN), logout_exchange()],
+        credentials=credentials,
+    )
+    assert result["changed"] is True
+    assert result["token"] == NEW_SECRET
+    assert SESSION_TOKEN not in json.dumps(result)
+
+
+def test_email_and_password_log_out_after_a_failure(run):
+    credentials = {"email": USER["email"], "password": "hunter2-password"}
+    result = run(
+        {**CI, "scopes": ["streams:read"]},
+        [*login_exchanges(), listing(OLD, auth=SESSION_TOKEN), logout_exchange()],
+        credentials=credentials,
+    )
+    assert result["failed"] is True
+
+
+# --- validation before any request --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "msg"),
+    [
+        ({"name": ""}, "name must be 1 to 512 characters long; got 0."),
+        ({"name": "n" * 513}, "name must be 1 to 512 characters long; got 513."),
+        ({"name": "ci", "scopes": []}, "scopes must list at least one scope."),
+        ({"name": "ci", "scopes": ["a", " "]}, "scopes must not contain empty names."),
+        (
+            {"name": "ci", "lifespan": 0},
+            "lifespan must be more than 0 seconds and at most 9223372036854775 seconds "
+            "(the server keeps it in milliseconds in a 64-bit integer); got 0.",
+        ),
+        (
+            {"name": "ci", "lifespan": -5},
+            "lifespan must be more than 0 seconds and at most 9223372036854775 seconds "
+            "(the server keeps it in milliseconds in a 64-bit integer); got -5.",
+        ),
+        (
+            {"name": "ci", "lifespan": 9223372036854776},
+            "lifespan must be more than 0 seconds and at most "
+            "9223372036854775 seconds (the server keeps it in milliseconds in a 64-bit integer); got 9223372036854776.",
+        ),
+        (
+            {"name": "ci", "lifespan": "soon"},
+            "lifespan must be a number of seconds or a duration such as 90d, 12h, 30m, 45s, 1w or 1d12h; got 'soon'.",
+        ),
+        (
+            {"name": "ci", "lifespan": "7d", "rotate_before": "1w"},
+            "rotate_before (7d) must be shorter than lifespan (7d); otherwise every run would replace the token.",
+        ),
+        ({"name": "ci", "rotate_before": -1}, "rotate_before must be at least 0s; got -1."),
+        (
+            {"name": "ci", "token_id": "0ldt0ken01"},
+            "token_id selects a token to revoke and needs state=absent; with state=present the token is found by name.",
+        ),
+        (
+            {"name": "ci", "state": "absent", "token_id": "short"},
+            "token_id must be a token's id: its first 10 "
+            "characters, as speckle_token_info returns it; got 5 characters.",
+        ),
+        (
+            {"name": "ci", "dest": "/nonexistent-dir/token"},
+            "The directory of dest (/nonexistent-dir) does not exist; create it first.",
+        ),
+        ({"name": "ci", "dest": "/tmp"}, "dest /tmp is a directory; give the path of the file to hold the token."),
+    ],
+)
+def test_options_are_validated_before_any_request_even_the_login(run, args, msg):
+    credentials = {"email": USER["email"], "password": "hunter2-password"}
+    result = run(args, [], credentials=credentials)
+    assert result["failed"] is True
+    assert result["msg"] == msg
+    assert run.sent == []
+
+
+# --- nothing is lost ----------------------------------------------------------------------------------------------
+
+
+def test_revoke_failure_after_recreate_warns_and_returns_the_new_token(run):
+    broken = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenRevoke")
+    wanted = {"name": "ci", "scopes": ["streams:read"]}
+    result = run({**wanted, "recreate": "state_change"}, [listing(OLD), create(wanted), broken])
+    assert result["changed"] is True
+    assert result["token"] == NEW_SECRET
+    assert result["revoked_ids"] == []
+    assert warnings(result) == [
+        "The new token 'ci' (id a1b2c3d4e5) was created, but revoking the old token(s) failed: 0ldt0ken01: The "
+        "server answered HTTP 502 to the SpeckleApiTokenRevoke mutation, so it may or may not have been applied; it "
+        "was not retried so nothing is done twice. Revoke them with state=absent and token_id."
+    ]
+    assert NEW_SECRET not in json.dumps(result["warnings"])
+
+
+UNKNOWN = (
+    "Creating the token 'ci' had an unknown outcome: The server answered HTTP 502 to the SpeckleApiTokenCreate "
+    "mutation, so it may or may not have been applied; it was not retried so nothing is done twice."
+)
+
+
+def test_unknown_create_outcome_revokes_the_orphan_and_fails(run):
+    lost = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenCreate")
+    orphan = api_token("orphan0001", "ci", ["streams:read"], created="2026-11-29T15:00:00.000Z")
+    result = run(
+        {"name": "ci", "scopes": ["streams:read"], "recreate": "state_change"},
+        [listing(OLD, OTHER), lost, listing(OLD, OTHER, orphan), revoke("orphan0001")],
+    )
+    assert result["failed"] is True
+    assert result["msg"] == (
+        f"{UNKNOWN} The server had created it after all (id orphan0001), but its secret was lost, so it was revoked "
+        "again. Run the task again."
+    )
+    assert result["revoked_ids"] == ["orphan0001"]
+
+
+def test_unknown_create_outcome_when_nothing_was_created(run):
+    lost = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenCreate")
+    result = run(CI, [listing(OTHER), lost, listing(OTHER)])
+    assert result["msg"] == f"{UNKNOWN} The server did not create it, so nothing changed. Run the task again."
+
+
+def test_unknown_create_outcome_and_the_check_fails_too(run):
+    lost = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenCreate")
+    down = Exchange(GQL, json_response(403, {"error": "Your token is not valid."}), "SpeckleActiveUserTokens")
+    result = run(CI, [listing(), lost, down])
+    assert result["msg"] == (
+        f"{UNKNOWN} Checking whether the server created it failed as well (The server rejected the token: the token "
+        "is invalid, expired or revoked (HTTP 403 'Your token is not valid.'). Check token or SPECKLE_TOKEN, or "
+        "create a new token.), so a token named 'ci' whose secret is lost may exist: list the tokens with "
+        "speckle.server.speckle_token_info and revoke any you do not know."
+    )
+
+
+# --- check mode and diff ------------------------------------------------------------------------------------------
+
+
+def test_check_mode_predicts_a_creation_without_mutation(run):
+    result = run({**CI, "lifespan": "1h"}, [listing()], check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert result["token"] is None
+    assert result["token_id"] is None
+    assert result["lifespan"] == 3600
+    assert result["diff"] == {
+        "before": {"tokens": []},
+        "after": {
+            "tokens": [
+                {
+                    "id": None,
+                    "name": "ci",
+                    "scopes": ["profile:read", "streams:read"],
+                    "last_chars": None,
+                    "created_at": None,
+                    "lifespan": 3600,
+                    "expires_at": None,
+                    "expired": False,
+                    "last_used": None,
+                }
+            ]
+        },
+    }
+
+
+def test_check_mode_predicts_a_replacement(run):
+    result = run(
+        {"name": "ci", "scopes": ["streams:read"], "recreate": "state_change"}, [listing(OLD)], check_mode=True
+    )
+    assert result["changed"] is True
+    assert result["revoked_ids"] == ["0ldt0ken01"]
+    assert result["token"] is None
+
+
+def test_check_mode_absent(run):
+    result = run({"name": "ci", "state": "absent"}, [listing(OLD)], check_mode=True, diff=True)
+    assert result["changed"] is True
+    assert result["revoked_ids"] == ["0ldt0ken01"]
+    assert result["diff"]["after"] == {"tokens": []}
+    assert result["diff"]["before"]["tokens"][0]["id"] == "0ldt0ken01"
+
+
+def test_check_mode_still_reports_a_pat_that_could_not_write(run):
+    result = run(CI, [listing(PAT_LISTED, auth=PAT)], credentials={"token": PAT}, check_mode=True)
+    assert result["failed"] is True
+
+
+def test_diff_never_holds_the_secret(run):
+    wanted = {"name": "ci", "scopes": ["streams:read"]}
+    result = run(
+        {**wanted, "recreate": "state_change"}, [listing(OLD), create(wanted), revoke("0ldt0ken01")], diff=True
+    )
+    assert NEW_SECRET not in json.dumps(result["diff"])
+    assert result["diff"]["before"]["tokens"][0]["id"] == "0ldt0ken01"
+    assert result["diff"]["after"]["tokens"][0]["id"] == "a1b2c3d4e5"
+
+
+# --- dest ---------------------------------------------------------------------------------------------------------
+
+
+def test_dest_is_written_0600(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    result = run({**CI, "dest": str(dest)}, [listing(), create(CI)])
+    assert result["changed"] is True
+    assert dest.read_text() == NEW_SECRET + "\n"
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["ci-token"]
+
+
+def test_dest_mode_option_wins(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    run({**CI, "dest": str(dest), "mode": "0640"}, [listing(), create(CI)])
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o640
+
+
+def test_dest_verified_costs_one_more_request(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    dest.write_text(FILE_SECRET + "\n")
+    dest.chmod(0o600)
+    result = run({**CI, "dest": str(dest)}, [listing(OLD), probe(FILE_SECRET)])
+    assert result["changed"] is False
+    assert result["token"] is None
+    assert FILE_SECRET not in json.dumps(result)
+
+
+def test_dest_with_loose_mode_is_tightened(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    dest.write_text(FILE_SECRET + "\n")
+    dest.chmod(0o644)
+    result = run({**CI, "dest": str(dest)}, [listing(OLD), probe(FILE_SECRET)])
+    assert result["changed"] is True
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+
+
+def test_dest_whose_token_no_longer_authenticates_is_replaced(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    dest.write_text(FILE_SECRET + "\n")
+    result = run(
+        {**CI, "dest": str(dest)}, [listing(OLD), probe(FILE_SECRET, valid=False), create(CI), revoke("0ldt0ken01")]
+    )
+    assert result["changed"] is True
+    assert result["revoked_ids"] == ["0ldt0ken01"]
+    assert dest.read_text() == NEW_SECRET + "\n"
+
+
+def test_dest_holding_another_token_is_replaced_without_probing(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    dest.write_text("someother1" + "x" * 32)
+    run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), revoke("0ldt0ken01")])
+    assert dest.read_text() == NEW_SECRET + "\n"
+
+
+def test_missing_dest_replaces_the_token(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    result = run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), revoke("0ldt0ken01")])
+    assert result["changed"] is True
+    assert dest.read_text() == NEW_SECRET + "\n"
+
+
+def test_token_revoked_behind_our_back_is_recreated_into_dest(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    dest.write_text(FILE_SECRET + "\n")
+    result = run({**CI, "dest": str(dest)}, [listing(OTHER), create(CI)])
+    assert result["changed"] is True
+    assert dest.read_text() == NEW_SECRET + "\n"
+
+
+def test_check_mode_leaves_dest_alone(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    result = run({**CI, "dest": str(dest)}, [listing()], check_mode=True)
+    assert result["changed"] is True
+    assert not dest.exists()
+
+
+def test_dest_write_failure_revokes_the_new_token(run, tmp_path, monkeypatch):
+    def fail(_path, _secret):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_tokens, "write_secret", fail)
+    result = run({**CI, "dest": str(tmp_path / "t")}, [listing(OLD), create(CI), revoke("a1b2c3d4e5")])
+    assert result["failed"] is True
+    assert result["msg"] == (
+        f"Writing the new token 'ci' to {tmp_path / 't'} failed (No space left on device), so it was revoked again; "
+        "the old token(s) were left as they were."
+    )
+    assert "token" not in result
+
+
+def test_dest_write_and_revoke_failure_hands_the_secret_back(run, tmp_path, monkeypatch):
+    def fail(_path, _secret):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_tokens, "write_secret", fail)
+    broken = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenRevoke")
+    result = run({**CI, "dest": str(tmp_path / "t")}, [listing(), create(CI), broken])
+    assert result["failed"] is True
+    assert result["token"] == NEW_SECRET
+    assert NEW_SECRET not in result["msg"]
+    assert result["msg"].startswith(f"Writing the new token 'ci' (id a1b2c3d4e5) to {tmp_path / 't'} failed")
+
+
+def test_absent_removes_dest(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    dest.write_text(FILE_SECRET)
+    result = run({"name": "ci", "state": "absent", "dest": str(dest)}, [listing(OLD), revoke("0ldt0ken01")])
+    assert result["changed"] is True
+    assert not dest.exists()
+
+
+def test_no_leftover_temp_files_when_rename_fails(tmp_path, monkeypatch):
+    def refuse(_src, _dst):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(OSError):
+        _tokens.write_secret(str(tmp_path / "t"), NEW_SECRET)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_login_token_is_never_in_the_output(run):
+    result = run(CI, [listing(), create(CI)])
+    assert LOGIN_TOKEN not in json.dumps(result)
