@@ -12,7 +12,8 @@ class RequestLog:
 
     def __init__(self, path: str) -> None:
         self._lock = threading.Lock()
-        self._file = open(path, "a", encoding="utf-8")  # pylint: disable=consider-using-with  (kept open)
+        # Kept open for the emulator's lifetime, closed by close().
+        self._file = open(path, "a", encoding="utf-8")  # pylint: disable=consider-using-with
 
     def write(self, entry: dict[str, Any]) -> None:
         """Append one entry and flush, so a reader sees it as soon as the response is sent."""

@@ -48,18 +48,18 @@ def _ctx(info: GraphQLResolveInfo) -> Context:
     return context
 
 
-def _user_view(user: User) -> dict[str, Any]:
+def _user_view(account: User) -> dict[str, Any]:
     """A User object for the default resolvers (email is resolved separately, with its scope rules)."""
     return {
-        "id": user.id,
-        "name": user.name,
-        "_email": user.email,
-        "role": user.role,
+        "id": account.id,
+        "name": account.name,
+        "_email": account.email,
+        "role": account.role,
         "bio": None,
         "company": None,
         "avatar": None,
         "verified": False,
-        "createdAt": iso(user.created_at),
+        "createdAt": iso(account.created_at),
     }
 
 
@@ -161,8 +161,8 @@ def active_user(_root: Any, info: GraphQLResolveInfo) -> dict[str, Any] | None:
     context = _ctx(info)
     if context.caller is None:
         return None
-    user = context.store.get_user(context.caller.user_id)
-    return None if user is None else _user_view(user)
+    found = context.store.get_user(context.caller.user_id)
+    return None if found is None else _user_view(found)
 
 
 def other_user(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any] | None:
@@ -172,7 +172,7 @@ def other_user(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, A
     return None if found is None else _user_view(found)
 
 
-def user(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any] | None:
+def legacy_user(_root: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any] | None:
     """Query.user(id): deprecated; the active user without an id."""
     if args.get("id") is None:
         return active_user(_root, info)

@@ -32,7 +32,7 @@ RESOLVERS: dict[str, dict[str, Any]] = {
         "activeUser": resolvers.active_user,
         "authenticatedAsApp": resolvers.authenticated_as_app,
         "otherUser": resolvers.other_user,
-        "user": resolvers.user,
+        "user": resolvers.legacy_user,
     },
     "Mutation": {
         "apiTokenCreate": resolvers.api_token_create,

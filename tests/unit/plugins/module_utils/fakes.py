@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from ansible_collections.speckle.server.plugins.module_utils._transport import HTTPResponse
 
-
 UNCHECKED = "<unchecked>"
 
 

@@ -33,8 +33,8 @@ def test_secrets_are_no_log():
 
 def test_user_agent_names_collection_and_version():
     galaxy = yaml.safe_load((ROOT / "galaxy.yml").read_text(encoding="utf-8"))
-    assert COLLECTION_VERSION == galaxy["version"]
-    assert USER_AGENT == f"ansible-collection-speckle.server/{galaxy['version']}"
+    assert galaxy["version"] == COLLECTION_VERSION
+    assert f"ansible-collection-speckle.server/{galaxy['version']}" == USER_AGENT
 
 
 def test_merge_keeps_both_and_constraints():

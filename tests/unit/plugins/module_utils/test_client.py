@@ -67,7 +67,9 @@ def test_wire_protocol_is_pinned():
 
 
 def test_no_authorization_header_without_token():
-    client, transport, _sleeps = make_client([Exchange(GQL, json_response(200, {"data": {"x": 1}}), auth=None)], token=None)
+    client, transport, _sleeps = make_client(
+        [Exchange(GQL, json_response(200, {"data": {"x": 1}}), auth=None)], token=None
+    )
     client.execute(VERSION)
     assert "Authorization" not in transport.seen[0]["headers"]
 
@@ -81,7 +83,9 @@ def test_variables_travel_as_variables():
 
 
 def test_invalid_token_403_message():
-    client, _transport, _sleeps = make_client([Exchange(GQL, json_response(403, {"error": "Your token is not valid."}))])
+    client, _transport, _sleeps = make_client(
+        [Exchange(GQL, json_response(403, {"error": "Your token is not valid."}))]
+    )
     with pytest.raises(InvalidToken) as exc:
         client.execute(ACTIVE_USER_ID)
     assert exc.value.msg == (
@@ -109,8 +113,12 @@ def test_forbidden_names_the_scope():
 
 
 def test_unauthorized_asks_for_credentials():
-    errors = [{"message": "Must provide an auth token", "path": ["apiTokenRevoke"], "extensions": {"code": "UNAUTHORIZED"}}]
-    client, _transport, _sleeps = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": None}))], token=None)
+    errors = [
+        {"message": "Must provide an auth token", "path": ["apiTokenRevoke"], "extensions": {"code": "UNAUTHORIZED"}}
+    ]
+    client, _transport, _sleeps = make_client(
+        [Exchange(GQL, json_response(200, {"errors": errors, "data": None}))], token=None
+    )
     with pytest.raises(AuthenticationRequired) as exc:
         client.execute(API_TOKEN_REVOKE, {"token": "x"})
     assert exc.value.msg == "This call needs authentication: set token (or email and password), or SPECKLE_TOKEN."
@@ -255,7 +263,9 @@ def test_redirect_is_explained():
 
 def test_partial_errors_are_returned_with_data():
     errors = [{"message": "nope", "path": ["tokens", "apiTokens"], "extensions": {"code": "FORBIDDEN", "scope": "x"}}]
-    client, _transport, _sleeps = make_client([Exchange(GQL, json_response(200, {"errors": errors, "data": {"user": {"id": "1"}}}))])
+    client, _transport, _sleeps = make_client(
+        [Exchange(GQL, json_response(200, {"errors": errors, "data": {"user": {"id": "1"}}}))]
+    )
     result = client.execute(VERSION)
     assert result.data == {"user": {"id": "1"}}
     assert result.errors_at("tokens") == errors

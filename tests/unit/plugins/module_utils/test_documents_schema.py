@@ -57,9 +57,7 @@ def test_named_operations_validate(schema, operation):
     assert (definition.operation.value == "mutation") is operation.is_mutation
 
 
-SUBSET_COMBINATIONS = [
-    combo for size in range(1, len(SUBSETS) + 1) for combo in itertools.combinations(SUBSETS, size)
-]
+SUBSET_COMBINATIONS = [combo for size in range(1, len(SUBSETS) + 1) for combo in itertools.combinations(SUBSETS, size)]
 
 
 @pytest.mark.parametrize("subsets", SUBSET_COMBINATIONS, ids="+".join)

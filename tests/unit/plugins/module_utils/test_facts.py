@@ -29,7 +29,7 @@ TOKENS = {
             "name": "ci",
             "lastChars": "9120c1",
             "scopes": ["profile:read"],
-            "createdAt": "2026-11-29T14:26:28.549Z",
+            "createdAt": "2020-11-29T14:26:28.549Z",
             "lifespan": 3600000,
             "lastUsed": "2026-11-29T14:27:50.593Z",
         }
@@ -65,9 +65,9 @@ def test_all_with_token_is_one_request_with_every_subset():
             "name": "ci",
             "scopes": ["profile:read"],
             "last_chars": "9120c1",
-            "created_at": "2026-11-29T14:26:28.549Z",
+            "created_at": "2020-11-29T14:26:28.549Z",
             "lifespan": 3600,
-            "expires_at": "2026-11-29T15:26:28.549Z",
+            "expires_at": "2020-11-29T15:26:28.549Z",
             "expired": True,
             "last_used": "2026-11-29T14:27:50.593Z",
         }
@@ -96,7 +96,9 @@ def test_all_skips_tokens_the_token_cannot_read():
 
 
 def test_explicit_tokens_fail_naming_the_scope():
-    facts, _transport = facts_for([Exchange(GQL, json_response(200, {"data": {"tokens": None}, "errors": [FORBIDDEN_TOKENS]}))])
+    facts, _transport = facts_for(
+        [Exchange(GQL, json_response(200, {"data": {"tokens": None}, "errors": [FORBIDDEN_TOKENS]}))]
+    )
     with pytest.raises(MissingScope) as exc:
         facts.gather(["tokens"])
     assert exc.value.msg == (
