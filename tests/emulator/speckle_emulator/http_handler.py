@@ -6,6 +6,7 @@ token check (403 for a bad token, even on public queries) -> routes (Apollo: CSR
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sys
@@ -223,10 +224,8 @@ class Handler(BaseHTTPRequestHandler):
     def _drop(self, state: RequestState) -> None:
         """Close the connection without answering."""
         state.status = None
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     # -- routing ----------------------------------------------------------------------------------------------
     def _route(self, state: RequestState) -> Reply | None:

@@ -90,7 +90,7 @@ class RateLimiter:
             allowed, remaining, regular_ms = regular_window.consume(key, now_ms)
             if allowed:
                 return Decision(True, remaining, regular_ms)
-            burst_allowed, _, burst_ms = burst_window.consume(key, now_ms)
+            burst_allowed, _remaining, burst_ms = burst_window.consume(key, now_ms)
             if burst_allowed or not self.enabled:
                 return Decision(True, 0, regular_ms)
             return Decision(False, 0, min(regular_ms, burst_ms))

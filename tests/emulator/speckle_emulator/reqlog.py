@@ -13,7 +13,7 @@ class RequestLog:
     def __init__(self, path: str) -> None:
         self._lock = threading.Lock()
         # Kept open for the emulator's lifetime, closed by close().
-        self._file = open(path, "a", encoding="utf-8")  # pylint: disable=consider-using-with
+        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 # pylint: disable=consider-using-with
 
     def write(self, entry: dict[str, Any]) -> None:
         """Append one entry and flush, so a reader sees it as soon as the response is sent."""

@@ -15,8 +15,8 @@ from graphql import (
     ValueNode,
     build_ast_schema,
     parse,
+    print_ast,
 )
-from graphql.pyutils import Undefined
 
 from . import resolvers
 from .constants import LEGACY_MISSING_SERVER_INFO_FIELDS
@@ -43,14 +43,13 @@ RESOLVERS: dict[str, dict[str, Any]] = {
 }
 
 
-def _parse_bigint_literal(node: ValueNode, _variables: Any = None) -> Any:
-    """BigInt literals: integers and numeric strings (anything else is invalid)."""
-    if isinstance(node, (IntValueNode, StringValueNode)):
-        try:
-            return parse_bigint(node.value if isinstance(node, StringValueNode) else int(node.value))
-        except ValueError:
-            return Undefined
-    return Undefined
+def _parse_bigint_literal(node: ValueNode, _variables: Any = None) -> int:
+    """BigInt literals: integers and numeric strings; anything else fails with the scalar's message."""
+    if isinstance(node, StringValueNode):
+        return parse_bigint(node.value)
+    if isinstance(node, IntValueNode):
+        return parse_bigint(int(node.value))
+    raise ValueError(f"Cannot convert {print_ast(node)} to a BigInt")
 
 
 def _without_legacy_fields(document: Any) -> Any:

@@ -92,7 +92,7 @@ class Token:
             "lastChars": self.last_chars,
             "scopes": list(self.scopes),
             "createdAt": self.created_at,
-            "lifespan": str(self.lifespan),
+            "lifespan": self.lifespan if abs(self.lifespan) <= 2**53 - 1 else str(self.lifespan),
             "lastUsed": self.last_used,
             "appId": self.app_id,
             "kind": "app" if self.app_id else "personal",

@@ -104,10 +104,7 @@ def token_create_error(message: str) -> GraphQLError:
 
 def _insert_error(lifespan: int | None, name: str) -> GraphQLError | None:
     """The Postgres error the real INSERT would raise (lifespan out of bigint range, name > 512 chars)."""
-    if lifespan is None:
-        placeholders = "$1, $2, DEFAULT, $3, $4, $5"
-    else:
-        placeholders = "$1, $2, $3, $4, $5, $6"
+    placeholders = "$1, $2, DEFAULT, $3, $4, $5" if lifespan is None else "$1, $2, $3, $4, $5, $6"
     prefix = (
         'insert into "api_tokens" ("id", "lastChars", "lifespan", "name", "owner", "tokenDigest") '
         f"values ({placeholders}) returning * - "

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from emulator_testlib import ACTIVE_USER, CREATE_TOKEN, graphql, post_json, request
+from speckle_emulator import Emulator
 from speckle_emulator.constants import ALL_SCOPES, DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 
 CHALLENGE = "test-challenge-123"
@@ -97,8 +98,6 @@ def test_refresh_token_gives_a_new_pair(running: Any) -> None:
 
 def test_custom_admin_credentials() -> None:
     """--admin-email/--admin-password drive the login; the admin is 'Local Admin', server:admin."""
-    from speckle_emulator import Emulator  # pylint: disable=import-outside-toplevel
-
     with Emulator(admin_email="me@example.com", admin_password="s3cret") as emulator:
         url = emulator.start()
         assert _login(url).status == 401

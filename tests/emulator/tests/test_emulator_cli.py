@@ -29,7 +29,7 @@ def cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
         text=True,
     )
     try:
-        ready, _, _ = select.select([process.stdout], [], [], 20)
+        ready = select.select([process.stdout], [], [], 20)[0]
         assert ready, "the emulator printed nothing within 20 s"
         assert process.stdout is not None
         line = process.stdout.readline().strip()
@@ -83,7 +83,7 @@ def test_bad_token_length_is_rejected() -> None:
 def test_seed_token_state_persists_across_restarts(tmp_path: Path) -> None:
     """--token is a login token with tokens:write; --state keeps users and tokens (hashed) across restarts."""
     state = str(tmp_path / "state.sqlite")
-    with cli("--state", state, "--token", SEED_TOKEN) as (_, url):
+    with cli("--state", state, "--token", SEED_TOKEN) as (_process, url):
         me = graphql(url, ACTIVE_USER, token=SEED_TOKEN).json()["data"]["activeUser"]
         assert me["name"] == "Local Admin" and me["role"] == "server:admin"
         assert me["email"] == "admin@example.org"
@@ -92,7 +92,7 @@ def test_seed_token_state_persists_across_restarts(tmp_path: Path) -> None:
         assert len(pat) == 42
     raw = (tmp_path / "state.sqlite").read_bytes()
     assert pat[10:].encode() not in raw and SEED_TOKEN[10:].encode() not in raw
-    with cli("--state", state) as (_, url):
+    with cli("--state", state) as (_process, url):
         again = graphql(url, ACTIVE_USER, token=pat).json()["data"]["activeUser"]
         assert again["id"] == me["id"]
         assert graphql(url, ACTIVE_USER, token=SEED_TOKEN).status == 200
@@ -101,7 +101,7 @@ def test_seed_token_state_persists_across_restarts(tmp_path: Path) -> None:
 def test_request_log_lines(tmp_path: Path) -> None:
     """One flushed JSON line per request with the documented fields, and never a token."""
     log = tmp_path / "requests.jsonl"
-    with cli("--request-log", str(log), "--token", SEED_TOKEN) as (_, url):
+    with cli("--request-log", str(log), "--token", SEED_TOKEN) as (_process, url):
         graphql(url, ACTIVE_USER, token=SEED_TOKEN, operation_name="ActiveUserBasic")
         graphql(url, CREATE_TOKEN, {"token": {"name": "x", "scopes": ["profile:read"]}}, SEED_TOKEN)
         request(url, "GET", "/api/ping")
@@ -136,7 +136,7 @@ def test_request_log_lines(tmp_path: Path) -> None:
 
 def test_legacy_and_server_version() -> None:
     """--legacy answers the real unknown-field error for newer fields; --server-version sets version."""
-    with cli("--legacy", "--server-version", "2.6.4-alpha.4711") as (_, url):
+    with cli("--legacy", "--server-version", "2.6.4-alpha.4711") as (_process, url):
         version = graphql(url, "{ serverInfo { version } }").json()
         assert version == {"data": {"serverInfo": {"version": "2.6.4-alpha.4711"}}}
         for field in ("workspaces { workspacesEnabled }", "configuration { isEmailEnabled }", "serverRoles { id }"):
@@ -149,7 +149,7 @@ def test_legacy_and_server_version() -> None:
             assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
 
 
-@pytest.mark.parametrize("option", ["--token=" + "x" * 41, "--token=" + "é" * 42])
+@pytest.mark.parametrize("option", ["--token=" + "x" * 41, "--token=" + "\u00e9" * 42])
 def test_token_must_be_42_ascii_alphanumerics(option: str) -> None:
     """Malformed seed tokens are refused before anything listens."""
     result = subprocess.run(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from emulator_testlib import ACTIVE_USER, CREATE_TOKEN, graphql, post_json, request
+from speckle_emulator import Emulator
 
 SERVER_INFO = "query ServerInfo { serverInfo { version } }"
 
@@ -28,7 +29,7 @@ def _tokens(url: str) -> list[dict[str, Any]]:
 def test_status_429_has_the_real_body_and_headers(running: Any) -> None:
     """status:429 answers like the rate limiter, with the given Retry-After."""
     _arm(running.url, kind="status:429", count=2, retry_after="0.517")
-    for _ in range(2):
+    for _attempt in range(2):
         answer = graphql(running.url, SERVER_INFO)
         assert answer.status == 429
         assert answer.json()["error"]["code"] == "RATE_LIMIT_ERROR"
@@ -111,8 +112,6 @@ def test_operation_name_filter_count_and_clear(running: Any) -> None:
 
 def test_fault_requests_are_logged(tmp_path: Any) -> None:
     """The request log names the fault that hit a request."""
-    from speckle_emulator import Emulator  # pylint: disable=import-outside-toplevel
-
     log = tmp_path / "log.jsonl"
     with Emulator(request_log=str(log)) as emulator:
         url = emulator.start()

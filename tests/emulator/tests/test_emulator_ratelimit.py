@@ -16,7 +16,7 @@ def test_429_shape_and_recovery() -> None:
     """Past regular + burst points: 429 JSON body, fractional Retry-After, ISO X-RateLimit-Reset; then recovers."""
     with Emulator(rate_limit_per_second=2, rate_limit_burst=1) as emulator:
         url = emulator.start()
-        answers = [graphql(url, QUERY) for _ in range(4)]
+        answers = [graphql(url, QUERY) for _request in range(4)]
         assert [a.status for a in answers] == [200, 200, 200, 429]
         assert [a.header("X-RateLimit-Remaining") for a in answers[:3]] == ["1", "0", "0"]
         limited = answers[3]
@@ -43,7 +43,7 @@ def test_no_rate_limit_never_rejects() -> None:
     """--no-rate-limit: still reports X-RateLimit-Remaining, never answers 429."""
     with Emulator(rate_limit=False, rate_limit_per_second=1, rate_limit_burst=0) as emulator:
         url = emulator.start()
-        answers = [graphql(url, QUERY) for _ in range(5)]
+        answers = [graphql(url, QUERY) for _request in range(5)]
         assert {a.status for a in answers} == {200}
         assert all(a.header("X-RateLimit-Remaining") is not None for a in answers)
 

@@ -95,7 +95,7 @@ def test_revoke_forms_and_ownership(running: Any) -> None:
     """Id, full token or 'Bearer <token>' revoke; a second revoke and another user's token do not."""
     url, admin = running.url, running.admin_token
     forms = []
-    for _ in range(3):
+    for _form in range(3):
         forms.append(_create(running, name="r", scopes=["profile:read"]).json()["data"]["apiTokenCreate"])
     for argument in (forms[0][:10], forms[1], f"Bearer {forms[2]}"):
         assert graphql(url, REVOKE_TOKEN, {"token": argument}, admin).json() == {"data": {"apiTokenRevoke": True}}
