@@ -22,7 +22,8 @@ from ansible_collections.speckle.server.plugins.module_utils._transport import (
 )
 from ansible_collections.speckle.server.plugins.module_utils._url import normalize_server_url
 
-Action = t.Callable[["SpeckleModule", GraphQLClient], dict[str, t.Any]]
+# Quoted: subscripting dict at run time fails on Python 3.8, which managed hosts may run.
+Action = t.Callable[["SpeckleModule", GraphQLClient], "dict[str, t.Any]"]
 
 
 class SpeckleModule:

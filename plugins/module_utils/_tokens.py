@@ -515,7 +515,7 @@ class TokenTask:
             )
         if found or rotation_due(existing, spec.rotate_before, self.now):
             return self._replace(listing, matches)
-        if spec.dest and not self._dest_holds(existing, listing):
+        if spec.dest and not self._dest_holds(spec.dest, existing, listing):
             return self._replace(listing, matches)
         metadata = token_metadata(existing, self.now)
         if metadata["expired"]:
@@ -526,15 +526,13 @@ class TokenTask:
         changed = apply_file_attributes(self.module, spec.dest) if spec.dest else False
         return self._result(metadata, None, [], changed, before=[existing])
 
-    def _dest_holds(self, existing: dict[str, t.Any], listing: Listing) -> bool:
+    def _dest_holds(self, dest: str, existing: dict[str, t.Any], listing: Listing) -> bool:
         """True when ``dest`` holds this token and it still authenticates: one request with the file's token."""
-        assert self.spec.dest is not None
-        secret = read_secret(self.spec.dest)
-        if not secret:
+        secret = read_secret(dest)
+        if not secret or len(secret) < TOKEN_LENGTH or any(char.isspace() for char in secret):
             return False
+        # Masked only once it looks like a token: masking short junk would mangle unrelated output.
         self.module.hide(secret)
-        if len(secret) < TOKEN_LENGTH or any(char.isspace() for char in secret):
-            return False
         if secret[:TOKEN_ID_LENGTH] != existing.get("id"):
             return False
         probe = GraphQLClient(
@@ -575,7 +573,7 @@ class TokenTask:
             raise self._recover_unknown_create(known_ids, exc) from None
         metadata = new_token_metadata(secret, spec.name, scopes, lifespan, self.now)
         if spec.dest:
-            self._persist(listing, secret, metadata["id"])
+            self._persist(spec.dest, listing, secret, metadata["id"])
         revoked, failures = [], []
         for token_id in old_ids:
             try:
@@ -601,10 +599,8 @@ class TokenTask:
             )
         return _unique(old[0].get("scopes") or [])
 
-    def _persist(self, listing: Listing, secret: str, token_id: str) -> None:
+    def _persist(self, dest: str, listing: Listing, secret: str, token_id: str) -> None:
         """Write ``dest``; if that fails, revoke the new token again (or hand it back) so nothing is lost."""
-        dest = self.spec.dest
-        assert dest is not None
         try:
             write_secret(dest, secret)
         except OSError as exc:

@@ -27,7 +27,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Predicts RV(changed) and RV(revoked_ids) without any mutation; RV(token) is then null.
+    description:
+      - Predicts whether the task would change anything, and RV(revoked_ids), without any mutation.
+      - RV(token) is then null.
   diff_mode:
     support: full
     description: Shows the tokens' metadata before and after; never a secret.
@@ -123,7 +125,7 @@ notes:
     C(tokens:write) check happens only when something has to change (check mode included).
   - O(limit_resources) cannot be read back from the server and is not compared.
 author:
-  - speckle.server contributors
+  - speckle.server maintainers (@speckle-server-maintainers)
 seealso:
   - module: speckle.server.speckle_token_info
   - module: speckle.server.speckle_server_info

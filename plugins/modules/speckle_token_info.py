@@ -42,7 +42,7 @@ options:
         duration string, as for O(expiring_within).
     type: raw
 author:
-  - speckle.server contributors
+  - speckle.server maintainers (@speckle-server-maintainers)
 seealso:
   - module: speckle.server.speckle_token
   - module: speckle.server.speckle_server_info

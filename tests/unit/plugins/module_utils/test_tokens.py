@@ -188,7 +188,7 @@ def test_listing_finds_the_callers_own_pat():
 
 
 def test_listing_with_a_login_token_has_no_caller():
-    client, _ = client_for([listed(tok("t1"))])
+    client, _transport = client_for([listed(tok("t1"))])
     listing = _tokens.fetch_listing(client, managing=False)
     assert listing.caller is None
     _tokens.ensure_can_write(listing)
@@ -196,7 +196,7 @@ def test_listing_with_a_login_token_has_no_caller():
 
 
 def test_listing_without_a_user():
-    client, _ = client_for([Exchange(GQL, json_response(200, {"data": {"activeUser": None}}))], token=None)
+    client, _transport = client_for([Exchange(GQL, json_response(200, {"data": {"activeUser": None}}))], token=None)
     with pytest.raises(AuthenticationRequired):
         _tokens.fetch_listing(client, managing=True)
 
@@ -216,27 +216,27 @@ def test_create_sends_only_what_is_set():
 
 def test_create_without_a_token_in_the_answer():
     answer = json_response(200, {"data": {"apiTokenCreate": None}})
-    client, _ = client_for([Exchange(GQL, answer)])
+    client, _transport = client_for([Exchange(GQL, answer)])
     with pytest.raises(_tokens.ServerError) as caught:
         _tokens.create_token(client, _tokens.Listing(user=USER, tokens=[]), "ci", ["a"], None, [])
     assert caught.value.msg == "The server answered apiTokenCreate for 'ci' without a token."
 
 
 def test_create_outcome_unknown_propagates_for_the_caller_to_clean_up():
-    client, _ = client_for([Exchange(GQL, json_response(504, {}))])
+    client, _transport = client_for([Exchange(GQL, json_response(504, {}))])
     with pytest.raises(OutcomeUnknown):
         _tokens.create_token(client, _tokens.Listing(user=USER, tokens=[]), "ci", ["a"], None, [])
 
 
 def test_revoke_already_gone_is_false_not_an_error():
     answer = error_answer(["apiTokenRevoke"], "USER_INPUT_ERROR", "Did not revoke token", statusCode=400)
-    client, _ = client_for([Exchange(GQL, answer, "SpeckleApiTokenRevoke", variables={"token": "t1"})])
+    client, _transport = client_for([Exchange(GQL, answer, "SpeckleApiTokenRevoke", variables={"token": "t1"})])
     assert _tokens.revoke_token(client, _tokens.Listing(user=USER, tokens=[]), "t1") is False
 
 
 def test_revoke_other_user_input_errors_still_fail():
     answer = error_answer(["apiTokenRevoke"], "USER_INPUT_ERROR", "Something else")
-    client, _ = client_for([Exchange(GQL, answer)])
+    client, _transport = client_for([Exchange(GQL, answer)])
     with pytest.raises(GraphQLError):
         _tokens.revoke_token(client, _tokens.Listing(user=USER, tokens=[]), "t1")
 
@@ -248,7 +248,7 @@ def test_revoke_forbidden_says_to_log_in():
         "Your auth token does not have the required scope: tokens:write.",
         scope="tokens:write",
     )
-    client, _ = client_for([Exchange(GQL, answer)])
+    client, _transport = client_for([Exchange(GQL, answer)])
     with pytest.raises(MissingScope) as caught:
         _tokens.revoke_token(client, _tokens.Listing(user=USER, tokens=[]), "t1")
     assert caught.value.msg == (

@@ -748,3 +748,12 @@ def test_no_leftover_temp_files_when_rename_fails(tmp_path, monkeypatch):
 def test_login_token_is_never_in_the_output(run):
     result = run(CI, [listing(), create(CI)])
     assert LOGIN_TOKEN not in json.dumps(result)
+
+
+def test_dest_holding_junk_is_replaced_without_probing(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    dest.write_text("not a token\n")
+    result = run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), revoke("0ldt0ken01")])
+    assert result["changed"] is True
+    assert result["name"] == "ci"
+    assert dest.read_text() == NEW_SECRET + "\n"
