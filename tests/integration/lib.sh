@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for runme.sh targets; sourced, not run.
 # Reads integration_config.yml (which ansible-test copies two levels above the target's working
 # directory) into SPECKLE_* variables, and starts extra emulators that are stopped when the script exits.
@@ -18,6 +19,7 @@ PY
 export ANSIBLE_PYTHON_INTERPRETER="$SPECKLE_PYTHON"
 
 speckle_pids=()
+export speckle_tmp
 speckle_tmp=$(mktemp -d)
 speckle_cleanup() {
   for pid in "${speckle_pids[@]:-}"; do

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154  # speckle_* variables are set by the sourced tests/integration/lib.sh
 # speckle_server_info against emulators of its own: versions, an older schema, a late start, faults.
 set -euo pipefail
 # ansible-test copies integration_config.yml two levels above the target's working directory.

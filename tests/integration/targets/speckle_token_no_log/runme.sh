@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2154  # speckle_* variables are set by the sourced tests/integration/lib.sh
 # No secret reaches the output: tasks that create tokens (no_log: true) and use them, run at -vvvv, and the
 # output and the Ansible log are searched for every secret the run created.
 set -euo pipefail
@@ -24,10 +25,10 @@ fi
 
 first=$(cat "$dest.first")
 second=$(cat "$dest")
-[ ${#first} -eq 42 ] && [ ${#second} -eq 42 ] && [ "$first" != "$second" ] || {
+if [ ${#first} -ne 42 ] || [ ${#second} -ne 42 ] || [ "$first" = "$second" ]; then
   echo "expected two different 42-character tokens in $dest.first and $dest" >&2
   exit 1
-}
+fi
 leaks=0
 for secret in "$first" "$second" "${first:10}" "${second:10}" "$password"; do
   for file in "$out" "$ANSIBLE_LOG_PATH"; do

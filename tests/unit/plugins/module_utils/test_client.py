@@ -189,7 +189,7 @@ def test_query_retries_429_honouring_fractional_retry_after_clamped():
 
 def test_query_retries_503_with_exponential_backoff_then_fails():
     down = HTTPResponse(503, {"content-type": "text/html"}, "<html>Service Unavailable</html>")
-    client, _transport, sleeps = make_client([Exchange(GQL, down) for _ in range(4)])
+    client, _transport, sleeps = make_client([Exchange(GQL, down) for _attempt in range(4)])
     with pytest.raises(ServerError) as exc:
         client.execute(VERSION)
     assert sleeps == [0.5, 1.0, 2.0]
@@ -201,7 +201,7 @@ def test_query_retries_503_with_exponential_backoff_then_fails():
 
 def test_rate_limit_exhausted():
     limited = json_response(429, {"error": {"code": "RATE_LIMIT_ERROR"}}, {"Retry-After": "0.1"})
-    client, _transport, _sleeps = make_client([Exchange(GQL, limited) for _ in range(2)], retries=1)
+    client, _transport, _sleeps = make_client([Exchange(GQL, limited) for _attempt in range(2)], retries=1)
     with pytest.raises(RateLimited) as exc:
         client.execute(VERSION)
     assert exc.value.msg == (
@@ -244,7 +244,7 @@ def test_mutation_retried_only_when_never_sent():
 
 def test_connection_refused_after_retries():
     refused = ConnectionFailure("Could not connect to x", sent=False)
-    client, _transport, sleeps = make_client([Exchange(GQL, refused) for _ in range(3)], retries=2)
+    client, _transport, sleeps = make_client([Exchange(GQL, refused) for _attempt in range(3)], retries=2)
     with pytest.raises(ConnectionFailure):
         client.execute(VERSION)
     assert sleeps == [0.5, 1.0]
