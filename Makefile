@@ -41,7 +41,7 @@ build: collection
 	cd $(COLL) && ansible-galaxy collection build --force --output-path $(BUILD)
 
 demo: build
-	ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/speckle-server-*.tar.gz >/dev/null
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/speckle-server-*.tar.gz >/dev/null
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed bash examples/run-demo.sh
 
 test: lint sanity units emulator-test integration

@@ -21,7 +21,7 @@ if [ -z "${SPECKLE_SERVER_URL:-}" ]; then
   emulator=$!
   trap 'kill "$emulator" 2>/dev/null; wait "$emulator" 2>/dev/null || true' EXIT
   for _ in $(seq 100); do
-    line=$(head -n1 "$state/emulator.out")
+    line=$(head -n1 "$state/emulator.out" 2>/dev/null || true)
     [ -n "$line" ] && break
     kill -0 "$emulator" 2>/dev/null || break
     sleep 0.1

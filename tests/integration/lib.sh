@@ -40,7 +40,7 @@ speckle_start_emulator() {
   pid=$!
   speckle_pids+=("$pid")
   for _ in $(seq 200); do
-    line=$(head -n1 "$out")
+    line=$(head -n1 "$out" 2>/dev/null || true)
     [ -n "$line" ] && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
