@@ -14,6 +14,11 @@ import datetime
 import typing as t
 
 
+def utc_now() -> datetime.datetime:
+    """The current time, aware; a function so tests can pin it."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
 def parse_timestamp(value: str | None) -> datetime.datetime | None:
     """The server's ISO timestamps (``2026-11-29T14:26:28.549Z``) as aware datetimes."""
     if not value:

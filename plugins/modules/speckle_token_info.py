@@ -115,7 +115,7 @@ user:
 
 from ansible_collections.speckle.server.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.speckle.server.plugins.module_utils._module import SpeckleModule
-from ansible_collections.speckle.server.plugins.module_utils._tokens import gather_token_info, validate_info_options
+from ansible_collections.speckle.server.plugins.module_utils._token_info import gather_token_info, validate_info_options
 
 ARGSPEC = ArgumentSpec(
     {
