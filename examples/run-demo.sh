@@ -15,19 +15,13 @@ if [ -z "${SPECKLE_SERVER_URL:-}" ]; then
     'import secrets,string; a=string.ascii_letters+string.digits; print("".join(secrets.choice(a) for _ in range(42)))' \
     >"$state/admin-token"
   [ -s "$state/admin-password" ] || "$python" -c 'import secrets; print(secrets.token_urlsafe(18))' >"$state/admin-password"
-  "$python" "$repo/tests/emulator" --host 127.0.0.1 --port 0 --state "$state/emulator.db" \
-    --token "$(cat "$state/admin-token")" --admin-email admin@example.org \
-    --admin-password "$(cat "$state/admin-password")" >"$state/emulator.out" 2>"$state/emulator.err" &
-  emulator=$!
-  trap 'kill "$emulator" 2>/dev/null; wait "$emulator" 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do
-    line=$(head -n1 "$state/emulator.out" 2>/dev/null || true)
-    [ -n "$line" ] && break
-    kill -0 "$emulator" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$line" ] || { echo "the emulator did not start:" >&2; cat "$state/emulator.err" >&2; exit 1; }
-  export SPECKLE_SERVER_URL=${line#listening on }
+  # shellcheck source=/dev/null
+  source "$repo/tests/emulator/launch.sh"
+  SPECKLE_PYTHON=$python emulator_start "$state/emulator.out" "$state/emulator.err" --host 127.0.0.1 --port 0 \
+    --state "$state/emulator.db" --token "$(cat "$state/admin-token")" --admin-email admin@example.org \
+    --admin-password "$(cat "$state/admin-password")"
+  trap 'kill "$EMU_PID" 2>/dev/null; wait "$EMU_PID" 2>/dev/null || true' EXIT
+  export SPECKLE_SERVER_URL=$EMU_URL
   export SPECKLE_EMAIL=admin@example.org
   SPECKLE_PASSWORD=$(cat "$state/admin-password")
   export SPECKLE_PASSWORD

@@ -17,6 +17,8 @@ with open(sys.argv[1], encoding="utf-8") as handle:
 PY
 )"
 export ANSIBLE_PYTHON_INTERPRETER="$SPECKLE_PYTHON"
+# shellcheck source=/dev/null
+source "$SPECKLE_EMULATOR/launch.sh"
 
 speckle_pids=()
 export speckle_tmp
@@ -34,20 +36,9 @@ trap speckle_cleanup EXIT
 speckle_start_emulator() {
   local name=$1
   shift
-  local out="$speckle_tmp/$name.out" line="" pid
-  "$SPECKLE_PYTHON" "$SPECKLE_EMULATOR" --host 127.0.0.1 --request-log "$speckle_tmp/$name.log" "$@" \
-    >"$out" 2>"$speckle_tmp/$name.err" &
-  pid=$!
-  speckle_pids+=("$pid")
-  for _ in $(seq 200); do
-    line=$(head -n1 "$out" 2>/dev/null || true)
-    [ -n "$line" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$line" ] || { cat "$speckle_tmp/$name.err" >&2; return 1; }
-  EMU_URL=${line#listening on }
-  export EMU_URL
+  emulator_start "$speckle_tmp/$name.out" "$speckle_tmp/$name.err" --host 127.0.0.1 \
+    --request-log "$speckle_tmp/$name.log" "$@"
+  speckle_pids+=("$EMU_PID")
 }
 
 # speckle_free_port: a port nothing listens on right now (for an emulator started late).

@@ -9,22 +9,16 @@ pyver=$2
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 python=$(command -v python)
 work=$(mktemp -d)
-trap 'kill "${emu_pid:-}" 2>/dev/null || true; wait "${emu_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "${EMU_PID:-}" 2>/dev/null || true; wait "${EMU_PID:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 token=$("$python" -c 'import secrets,string; a=string.ascii_letters+string.digits; print("".join(secrets.choice(a) for _ in range(42)))')
 password=$("$python" -c 'import secrets; print(secrets.token_urlsafe(18))')
-"$python" "$repo/tests/emulator" --host 127.0.0.1 --port 0 --token "$token" \
+# shellcheck source=/dev/null
+source "$repo/tests/emulator/launch.sh"
+SPECKLE_PYTHON=$python emulator_start "$work/out" "$work/emulator.err" --host 127.0.0.1 --port 0 --token "$token" \
   --admin-email admin@example.org --admin-password "$password" \
-  --request-log "$work/requests.log" --no-rate-limit >"$work/out" 2>"$work/emulator.err" &
-emu_pid=$!
-for _ in $(seq 200); do
-  first_line=$(head -n1 "$work/out" 2>/dev/null || true)
-  [ -n "$first_line" ] && break
-  kill -0 "$emu_pid" 2>/dev/null || break
-  sleep 0.1
-done
-[ -n "${first_line:-}" ] || { echo "emulator did not start:"; cat "$work/emulator.err"; exit 1; }
-url=${first_line#listening on }
+  --request-log "$work/requests.log" --no-rate-limit
+url=$EMU_URL
 
 cat >"$coll/tests/integration/integration_config.yml" <<YAML
 speckle_server_url: "$url"
