@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.speckle.server.plugins.module_utils import _module
 from ansible_collections.speckle.server.plugins.modules import speckle_server_info
 
 from ..module_utils.fakes import Exchange, FakeTransport, json_response
@@ -122,3 +123,11 @@ def test_bad_credentials(run_module):
         "The server rejected the email and password (HTTP 401 Invalid credentials). Check email and password, or "
         "SPECKLE_EMAIL and SPECKLE_PASSWORD."
     )
+
+
+def test_missing_requests_library_fails_with_missing_required_lib(run_module, monkeypatch):
+    monkeypatch.setattr(_module, "HAS_REQUESTS", False)
+    monkeypatch.setattr(_module, "REQUESTS_IMPORT_ERROR", "Traceback: No module named 'requests'")
+    result = run_module(speckle_server_info.main, {"server_url": URL}, FakeTransport([]))
+    assert result["failed"] is True
+    assert result["msg"].startswith("Failed to import the required Python library (requests) on ")
