@@ -30,8 +30,8 @@ from ansible_collections.speckle.server.plugins.module_utils._token_api import (
     _join,
     _unique,
     create_token,
-    ensure_can_write,
     ensure_caller_holds,
+    ensure_can_write,
     fetch_listing,
     revoke_token,
 )
@@ -58,9 +58,7 @@ class Replacement:
 class Replacer:
     """Replaces the tokens named in one ``speckle_token`` task with one new token."""
 
-    def __init__(
-        self, module: SpeckleModule, client: GraphQLClient, spec: TokenSpec, now: datetime.datetime
-    ) -> None:
+    def __init__(self, module: SpeckleModule, client: GraphQLClient, spec: TokenSpec, now: datetime.datetime) -> None:
         self.module = module
         self.client = client
         self.spec = spec

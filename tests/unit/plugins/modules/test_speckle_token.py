@@ -13,7 +13,7 @@ import stat
 
 import pytest
 
-from ansible_collections.speckle.server.plugins.module_utils import _tokens
+from ansible_collections.speckle.server.plugins.module_utils import _secret_file, _token_replace
 from ansible_collections.speckle.server.plugins.modules import speckle_token
 from ansible_collections.speckle.server.tests.unit.plugins.module_utils.fakes import Exchange, json_response
 
@@ -704,7 +704,7 @@ def test_dest_write_failure_revokes_the_new_token(run, tmp_path, monkeypatch):
     def fail(_path, _secret):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(_tokens, "write_secret", fail)
+    monkeypatch.setattr(_token_replace, "write_secret", fail)
     result = run({**CI, "dest": str(tmp_path / "t")}, [listing(OLD), create(CI), revoke("a1b2c3d4e5")])
     assert result["failed"] is True
     assert result["msg"] == (
@@ -718,7 +718,7 @@ def test_dest_write_and_revoke_failure_hands_the_secret_back(run, tmp_path, monk
     def fail(_path, _secret):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(_tokens, "write_secret", fail)
+    monkeypatch.setattr(_token_replace, "write_secret", fail)
     broken = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenRevoke")
     result = run({**CI, "dest": str(tmp_path / "t")}, [listing(), create(CI), broken])
     assert result["failed"] is True
@@ -741,7 +741,7 @@ def test_no_leftover_temp_files_when_rename_fails(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(OSError):
-        _tokens.write_secret(str(tmp_path / "t"), NEW_SECRET)
+        _secret_file.write_secret(str(tmp_path / "t"), NEW_SECRET)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -14,7 +14,7 @@ import pytest
 from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.speckle.server.plugins.module_utils import _auth, _tokens
+from ansible_collections.speckle.server.plugins.module_utils import _auth, _token_info, _tokens
 from ansible_collections.speckle.server.plugins.module_utils._module import SpeckleModule
 from ansible_collections.speckle.server.plugins.module_utils._transport import HTTPResponse
 from ansible_collections.speckle.server.tests.unit.plugins.module_utils.fakes import (
@@ -164,7 +164,9 @@ class Runner:
         self.monkeypatch = monkeypatch
         self.capsys = capsys
         self.transport: FakeTransport | None = None
+        # Each module binds utc_now on import; pin the name that each one calls.
         monkeypatch.setattr(_tokens, "utc_now", lambda: NOW)
+        monkeypatch.setattr(_token_info, "utc_now", lambda: NOW)
         monkeypatch.setattr(_auth.secrets, "token_urlsafe", lambda _n=None: CHALLENGE)
         # AnsibleModule collects warnings in a process-wide dict; each run starts with none.
         monkeypatch.setattr(_warnings, "_global_warnings", {})
