@@ -46,6 +46,10 @@ class SpeckleModule:
     def check_mode(self) -> bool:
         return bool(self.ansible.check_mode)
 
+    @property
+    def diff_mode(self) -> bool:
+        return bool(self.ansible._diff)  # pylint: disable=protected-access  # AnsibleModule has no public name
+
     def warn(self, message: str) -> None:
         self.ansible.warn(message)
 

@@ -89,7 +89,7 @@ class Listing:
             )
         return (
             f"The caller's token is a personal access token (id {self.caller.get('id')}) holding: "
-            f"{_join(_unique(self.caller.get('scopes') or [])) or 'no scopes'}."
+            f"{joined(distinct(self.caller.get('scopes') or [])) or 'no scopes'}."
         )
 
 
@@ -158,8 +158,8 @@ def no_write_message(listing: Listing) -> str:
         return f"The token used lacks the scope tokens:write, which {NEEDS_WRITE}. {USE_LOGIN}"
     return (
         f"The token used lacks the scope tokens:write, which {NEEDS_WRITE}: it is a personal access token "
-        f"(id {caller.get('id')}) holding {_join(_unique(caller.get('scopes') or [])) or 'no scopes'}, and a personal "
-        f"access token can never hold tokens:write on current servers. {USE_LOGIN}"
+        f"(id {caller.get('id')}) holding {joined(distinct(caller.get('scopes') or [])) or 'no scopes'}, and a "
+        f"personal access token can never hold tokens:write on current servers. {USE_LOGIN}"
     )
 
 
@@ -173,7 +173,9 @@ def scope_hint(scopes: list[str]) -> str:
     unknown = [scope for scope in scopes if scope not in REGISTERED_SCOPES]
     if not unknown:
         return ""
-    return f" Not a scope this server registers: {_join(unknown)} (a token can hold {_join(list(REGISTERED_SCOPES))})."
+    return (
+        f" Not a scope this server registers: {joined(unknown)} (a token can hold {joined(list(REGISTERED_SCOPES))})."
+    )
 
 
 def ensure_caller_holds(listing: Listing, name: str, scopes: list[str]) -> None:
@@ -184,8 +186,8 @@ def ensure_caller_holds(listing: Listing, name: str, scopes: list[str]) -> None:
     lacking = [scope for scope in scopes if scope not in held]
     if lacking:
         raise MissingScope(
-            f"The token {name!r} cannot be created with the scopes {_join(scopes)}: the caller can only grant scopes "
-            f"it holds itself, and it lacks {_join(lacking)}.{scope_hint(scopes)} {listing.describe_caller()}",
+            f"The token {name!r} cannot be created with the scopes {joined(scopes)}: the caller can only grant scopes "
+            f"it holds itself, and it lacks {joined(lacking)}.{scope_hint(scopes)} {listing.describe_caller()}",
             [],
             scope=lacking[0],
         )
@@ -221,7 +223,7 @@ def create_token(
         if "TOKEN_CREATE_ERROR" in exc.codes:
             reason = "; ".join(safe_server_message(str(err.get("message") or "")) for err in exc.errors)
             raise GraphQLError(
-                f"The server refused to create the token {name!r} with the scopes {_join(scopes)}: {reason}."
+                f"The server refused to create the token {name!r} with the scopes {joined(scopes)}: {reason}."
                 f"{scope_hint(scopes)} {listing.describe_caller()}",
                 exc.errors,
                 status=exc.status,
@@ -256,12 +258,12 @@ def _already_gone(error: dict[str, t.Any]) -> bool:
 # helpers, shared by the token modules' messages
 
 
-def _unique(items: t.Iterable[str]) -> list[str]:
+def distinct(items: t.Iterable[str]) -> list[str]:
     seen: dict[str, None] = {}
     for item in items:
         seen.setdefault(item, None)
     return list(seen)
 
 
-def _join(items: t.Iterable[str]) -> str:
+def joined(items: t.Iterable[str]) -> str:
     return ", ".join(items)

@@ -27,12 +27,12 @@ from ansible_collections.speckle.server.plugins.module_utils._token_api import (
     DEFAULT_LIFESPAN_MS,
     MAX_LIFESPAN_MS,
     Listing,
-    _join,
-    _unique,
     create_token,
+    distinct,
     ensure_caller_holds,
     ensure_can_write,
     fetch_listing,
+    joined,
     revoke_token,
 )
 from ansible_collections.speckle.server.plugins.module_utils._token_facts import lifespan_ms
@@ -107,7 +107,7 @@ class Replacer:
             raise ConfigurationError(
                 f"scopes is required to replace the {len(old)} tokens named {self.spec.name!r}: their scopes differ."
             )
-        return _unique(old[0].get("scopes") or [])
+        return distinct(old[0].get("scopes") or [])
 
     def _persist(self, dest: str, listing: Listing, secret: str, token_id: str) -> None:
         """Write ``dest``; if that fails, revoke the new token again (or hand it back) so nothing is lost."""
@@ -156,14 +156,14 @@ class Replacer:
                 failures.append(f"{token_id}: {revoke_exc.msg}")
         if failures:
             return SpeckleError(
-                f"{prefix} The server had created it after all (id {_join(orphans)}), but its secret was lost, and "
+                f"{prefix} The server had created it after all (id {joined(orphans)}), but its secret was lost, and "
                 f"revoking it failed ({'; '.join(failures)}). Revoke it with state=absent and token_id, then run the "
                 "task again.",
                 revoked_ids=revoked,
                 changed=bool(revoked),
             )
         return SpeckleError(
-            f"{prefix} The server had created it after all (id {_join(orphans)}), but its secret was lost, so it was "
+            f"{prefix} The server had created it after all (id {joined(orphans)}), but its secret was lost, so it was "
             "revoked again. Run the task again.",
             revoked_ids=revoked,
         )

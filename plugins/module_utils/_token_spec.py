@@ -28,8 +28,8 @@ from ansible_collections.speckle.server.plugins.module_utils._token_api import (
     MAX_LIFESPAN_SECONDS,
     NAME_MAX_LENGTH,
     TOKEN_ID_LENGTH,
-    _join,
-    _unique,
+    distinct,
+    joined,
 )
 from ansible_collections.speckle.server.plugins.module_utils._token_facts import (
     expires_at,
@@ -74,7 +74,7 @@ def validate_scopes(scopes: list[str] | None) -> list[str] | None:
         raise ConfigurationError("scopes must not contain empty names.")
     if not cleaned:
         raise ConfigurationError("scopes must list at least one scope.")
-    return _unique(cleaned)
+    return distinct(cleaned)
 
 
 def validate_lifespan(value: t.Any) -> int | None:
@@ -146,7 +146,7 @@ def differences(existing: dict[str, t.Any], spec: TokenSpec) -> list[str]:
     found = []
     if spec.scopes is not None and set(existing.get("scopes") or []) != set(spec.scopes):
         found.append(
-            f"scopes are [{_join(_unique(existing.get('scopes') or []))}] but the task wants [{_join(spec.scopes)}]"
+            f"scopes are [{joined(distinct(existing.get('scopes') or []))}] but the task wants [{joined(spec.scopes)}]"
         )
     if spec.lifespan is not None and lifespan_ms(existing.get("lifespan")) != spec.lifespan * 1000:
         found.append(

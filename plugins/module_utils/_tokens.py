@@ -22,9 +22,9 @@ from ansible_collections.speckle.server.plugins.module_utils._token_api import (
     TOKEN_ID_LENGTH,
     TOKEN_LENGTH,
     Listing,
-    _join,
     ensure_can_write,
     fetch_listing,
+    joined,
     revoke_token,
     token_authenticates,
 )
@@ -63,7 +63,7 @@ class TokenTask:
         if len(matches) > 1 and spec.recreate != "always":
             ids = [str(tok.get("id")) for tok in matches]
             raise SpeckleError(
-                f"There are {len(matches)} tokens named {spec.name!r} (ids: {_join(ids)}), so the module cannot tell "
+                f"There are {len(matches)} tokens named {spec.name!r} (ids: {joined(ids)}), so the module cannot tell "
                 "which one to manage. Set recreate=always to replace them all with one new token, or state=absent "
                 "(optionally with token_id) to revoke them.",
                 token_ids=ids,
@@ -184,7 +184,7 @@ class TokenTask:
             "last_used": meta.get("last_used"),
             "revoked_ids": list(revoked),
         }
-        if getattr(self.module.ansible, "_diff", False):
+        if self.module.diff_mode:
             before_meta = [token_metadata(tok, self.now) for tok in before]
             if after is not None:
                 after_meta = [after]
