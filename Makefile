@@ -13,12 +13,13 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_PYTHON_INTERPRETER := $(PY)
 PYVER := $(shell python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null || echo 3.11)
 
-.PHONY: help venv collection demo test sanity units integration emulator-test lint format changelog build clean
+.PHONY: docs help venv collection demo test sanity units integration emulator-test lint format changelog build clean
 
 help:
 	@echo "make demo   - run examples/demo.yml against SPECKLE_SERVER_URL, or the bundled emulator"
 	@echo "make test   - sanity, unit, emulator and integration tests"
 	@echo "make lint   - ruff check and format check"
+	@echo "make docs   - build the HTML docs site into .build/docs"
 
 $(VENV)/.installed: requirements/dev.txt
 	python3 -m venv $(VENV)
@@ -43,6 +44,16 @@ build: collection
 demo: build
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/speckle-server-*.tar.gz >/dev/null
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed bash examples/run-demo.sh
+
+DOCS_VENV := $(ROOT)/.venv-docs
+$(DOCS_VENV)/.installed: docs/requirements.txt
+	python3 -m venv $(DOCS_VENV)
+	$(DOCS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r docs/requirements.txt
+	touch $@
+
+# The HTML docs site (antsibull-docs + Sphinx) in .build/docs; open .build/docs/index.html.
+docs: build $(DOCS_VENV)/.installed
+	PATH=$(DOCS_VENV)/bin:$$PATH bash docs/build-site.sh "$$(ls $(BUILD)/speckle-server-*.tar.gz | tail -n1)" $(BUILD)/docs
 
 test: lint sanity units emulator-test integration
 	@echo "make test: all suites passed"
