@@ -13,7 +13,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_PYTHON_INTERPRETER := $(PY)
 PYVER := $(shell python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null || echo 3.11)
 
-.PHONY: docs help venv collection demo test sanity units integration emulator-test lint format changelog build clean
+.PHONY: docs help venv collection demo test sanity units integration emulator-test lint format changelog build clean bench
 
 help:
 	@echo "make demo   - run examples/demo.yml against SPECKLE_SERVER_URL, or the bundled emulator"
@@ -44,6 +44,17 @@ build: collection
 demo: build
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/speckle-server-*.tar.gz >/dev/null
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed bash examples/run-demo.sh
+
+# Ratios of our modules against plain uri tasks and the Python SDK, on the emulator (not part of `make test`).
+# The SDK gets a venv of its own, .venv-bench, so .venv stays as the tests expect it.
+# Options go to `python -m bench`: make bench BENCH_ARGS="--repeats 5 --loops 10 --scenario token_cycle"
+bench: venv build
+	[ $(ROOT)/.venv-bench/.installed -nt bench/requirements.txt ] || { python3 -m venv $(ROOT)/.venv-bench \
+	  && echo '*' >$(ROOT)/.venv-bench/.gitignore \
+	  && $(ROOT)/.venv-bench/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt \
+	  && touch $(ROOT)/.venv-bench/.installed; }
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed ansible-galaxy collection install --force -p $(BUILD)/installed $(BUILD)/speckle-server-*.tar.gz >/dev/null
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/installed bash bench/run.sh $(VENV) $(ROOT)/.venv-bench $(BENCH_ARGS)
 
 DOCS_VENV := $(ROOT)/.venv-docs
 $(DOCS_VENV)/.installed: docs/requirements.txt
