@@ -28,6 +28,7 @@ from ansible_collections.speckle.server.plugins.module_utils._errors import (
     NotGraphQLEndpoint,
     OutcomeUnknown,
     RateLimited,
+    RequestTimeout,
     ServerError,
     TransportError,
     error_code,
@@ -108,6 +109,7 @@ class GraphQLClient:
                         f"{exc.msg} The {operation.name} mutation may or may not have been applied; "
                         "it was not retried so nothing is done twice.",
                         sent=True,
+                        pending=isinstance(exc, RequestTimeout),
                     ) from None
                 raise
             retry_after = self._retry_delay(operation, response)
@@ -163,13 +165,16 @@ class GraphQLClient:
                 f"The server answered HTTP {status} to the {operation.name} mutation, so it may or may not have been "
                 "applied; it was not retried so nothing is done twice.",
                 sent=True,
+                pending=status == 504,
             )
         payload = _decode_json(response)
         if payload is None:
             if status >= 500:
+                # Only 502/503/504 to a query were retried; a mutation's 502/503/504 raised OutcomeUnknown above.
+                retried = f" (after {self.retries} retries for queries)" if status in RETRYABLE_STATUSES else ""
                 raise ServerError(
-                    f"The server failed with HTTP {status} (after {self.retries} retries for queries). Check the "
-                    "server's health and logs, then run again.",
+                    f"The server failed with HTTP {status}{retried}. Check the server's health and logs, then run "
+                    "again.",
                     status=status,
                 )
             raise NotGraphQLEndpoint(

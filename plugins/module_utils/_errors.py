@@ -52,7 +52,15 @@ class RequestTimeout(TransportError):
 
 
 class OutcomeUnknown(TransportError):
-    """A mutation was sent but its answer was lost, so it may or may not have happened."""
+    """A mutation was sent but its answer was lost, so it may or may not have happened.
+
+    ``pending`` says the answer timed out (the client's timeout, or a gateway's 504): the server may still be
+    working on the mutation, so it may happen later.
+    """
+
+    def __init__(self, msg: str, *, sent: bool = True, pending: bool = False) -> None:
+        super().__init__(msg, sent=sent)
+        self.pending = pending
 
 
 class ServerError(SpeckleError):

@@ -137,14 +137,24 @@ class Replacer:
         name = self.spec.name
         prefix = f"Creating the token {name!r} had an unknown outcome: {exc.msg}"
         try:
-            after = fetch_listing(self.client, managing=True)
+            after, orphans = self._new_tokens(known_ids)
+            if not orphans and exc.pending:
+                # The answer timed out, so the server may still be working on the create: give it as long again.
+                self.client.sleep(self.client.timeout)
+                after, orphans = self._new_tokens(known_ids)
         except SpeckleError as list_exc:
             return SpeckleError(
                 f"{prefix} Checking whether the server created it failed as well ({list_exc.msg}), so a token named "
                 f"{name!r} whose secret is lost may exist: list the tokens with speckle.server.speckle_token_info and "
                 "revoke any you do not know."
             )
-        orphans = [str(tok.get("id")) for tok in after.named(name) if tok.get("id") not in known_ids]
+        if not orphans and exc.pending:
+            return SpeckleError(
+                f"{prefix} No new token named {name!r} had appeared {self.client.timeout:g} seconds later, so it was "
+                "probably not created; but if the server is still working on the request, it may yet appear, with a "
+                "secret nobody has. List the tokens with speckle.server.speckle_token_info, revoke any you do not "
+                "know (state=absent with token_id), then run the task again."
+            )
         if not orphans:
             return SpeckleError(f"{prefix} The server did not create it, so nothing changed. Run the task again.")
         revoked, failures = [], []
@@ -167,6 +177,11 @@ class Replacer:
             "revoked again. Run the task again.",
             revoked_ids=revoked,
         )
+
+    def _new_tokens(self, known_ids: set[t.Any]) -> tuple[Listing, list[str]]:
+        """A new listing, and the ids of the tokens with this name that were not there before the create."""
+        after = fetch_listing(self.client, managing=True)
+        return after, [str(tok.get("id")) for tok in after.named(self.spec.name) if tok.get("id") not in known_ids]
 
 
 def _carried_lifespan(old: list[dict[str, t.Any]]) -> int | None:

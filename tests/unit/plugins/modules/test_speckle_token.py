@@ -305,7 +305,8 @@ def test_absent_revoke_failure_reports_what_was_revoked(run):
     assert result["revoked_ids"] == ["0ldt0ken01"]
     assert result["msg"] == (
         "Revoking the token 'ci' (id twintoken2) failed: The server answered HTTP 502 to the SpeckleApiTokenRevoke "
-        "mutation, so it may or may not have been applied; it was not retried so nothing is done twice."
+        "mutation, so it may or may not have been applied; it was not retried so nothing is done twice. Run the task "
+        "again; a token that is already revoked is skipped."
     )
 
 
@@ -548,6 +549,37 @@ def test_unknown_create_outcome_when_nothing_was_created(run):
     lost = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenCreate")
     result = run(CI, [listing(OTHER), lost, listing(OTHER)])
     assert result["msg"] == f"{UNKNOWN} The server did not create it, so nothing changed. Run the task again."
+
+
+PENDING = (
+    "Creating the token 'ci' had an unknown outcome: The server answered HTTP 504 to the SpeckleApiTokenCreate "
+    "mutation, so it may or may not have been applied; it was not retried so nothing is done twice."
+)
+
+
+def test_timed_out_create_is_listed_again_after_the_timeout_and_a_late_orphan_revoked(run):
+    timed_out = Exchange(GQL, json_response(504, {}), "SpeckleApiTokenCreate")
+    orphan = api_token("orphan0002", "ci", ["streams:read"], created="2026-11-29T15:00:00.000Z")
+    result = run(
+        {**CI, "timeout": 0.01},
+        [listing(OTHER), timed_out, listing(OTHER), listing(OTHER, orphan), revoke("orphan0002")],
+    )
+    assert result["msg"] == (
+        f"{PENDING} The server had created it after all (id orphan0002), but its secret was lost, so it was revoked "
+        "again. Run the task again."
+    )
+    assert result["revoked_ids"] == ["orphan0002"]
+
+
+def test_timed_out_create_that_never_appears_says_it_may_yet_appear(run):
+    timed_out = Exchange(GQL, json_response(504, {}), "SpeckleApiTokenCreate")
+    result = run({**CI, "timeout": 0.01}, [listing(OTHER), timed_out, listing(OTHER), listing(OTHER)])
+    assert result["msg"] == (
+        f"{PENDING} No new token named 'ci' had appeared 0.01 seconds later, so it was probably not created; but if "
+        "the server is still working on the request, it may yet appear, with a secret nobody has. List the tokens "
+        "with speckle.server.speckle_token_info, revoke any you do not know (state=absent with token_id), then run "
+        "the task again."
+    )
 
 
 def test_unknown_create_outcome_and_the_check_fails_too(run):
