@@ -17,13 +17,7 @@ description:
     C(tokens:read).
 extends_documentation_fragment:
   - speckle.server.connection
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it runs unchanged in check mode.
-  diff_mode:
-    support: none
-    description: The module changes nothing, so there is nothing to diff.
+  - speckle.server.attributes.info_module
 options:
   name:
     description: Only tokens with exactly this name.
