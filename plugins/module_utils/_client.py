@@ -84,7 +84,6 @@ class GraphQLClient:
         self.retries = max(0, retries)
         self.sleep = sleep
         self.jitter = jitter
-        self.requests_sent = 0
 
     def headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": USER_AGENT}
@@ -122,13 +121,11 @@ class GraphQLClient:
     def post_rest(self, path: str, body: dict[str, t.Any], follow_redirects: bool = False) -> HTTPResponse:
         """POST a JSON body to a non-GraphQL endpoint (the auth flow); never retried."""
         headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": USER_AGENT}
-        self.requests_sent += 1
         return self.transport.post_json(
             f"{self.server_url}{path}", body, headers, self.timeout, follow_redirects=follow_redirects
         )
 
     def _post(self, body: dict[str, t.Any]) -> HTTPResponse:
-        self.requests_sent += 1
         return self.transport.post_json(self.endpoint, body, self.headers(), self.timeout)
 
     def _retry_delay(self, operation: Operation, response: HTTPResponse) -> float | None:
@@ -183,14 +180,14 @@ class GraphQLClient:
                 "server_url to the Speckle server's API address.",
                 status=status,
             )
-        if status == 403 and _plain_error_text(payload) is not None:
+        text = _plain_error_text(payload)
+        if status == 403 and text is not None:
             raise InvalidToken(
                 "The server rejected the token: the token is invalid, expired or revoked (HTTP 403 "
-                f"{_plain_error_text(payload)!r}). Check token or SPECKLE_TOKEN, or create a new token.",
+                f"{text!r}). Check token or SPECKLE_TOKEN, or create a new token.",
                 status=status,
             )
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
-            text = _plain_error_text(payload)
             if text is not None:
                 raise ServerError(
                     f"The server refused the request (HTTP {status}): {safe_server_message(text)}", status=status
