@@ -18,7 +18,7 @@ token=$("$ansible_venv/bin/python" -c \
 source "$repo/tests/emulator/launch.sh"
 # --token seeds a login token with every scope (tokens:write included), so speckle_token needs no login.
 SPECKLE_PYTHON="$ansible_venv/bin/python" emulator_start "$work/emulator.out" "$work/emulator.err" \
-  --host 127.0.0.1 --port 0 --token "$token" --no-rate-limit --request-log "$work/requests.log"
+  --host 127.0.0.1 --port 0 --token="$token" --no-rate-limit --request-log "$work/requests.log"
 export SPECKLE_SERVER_URL=$EMU_URL SPECKLE_TOKEN=$token
 
 cd "$repo"

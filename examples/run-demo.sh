@@ -18,8 +18,8 @@ if [ -z "${SPECKLE_SERVER_URL:-}" ]; then
   # shellcheck source=/dev/null
   source "$repo/tests/emulator/launch.sh"
   SPECKLE_PYTHON=$python emulator_start "$state/emulator.out" "$state/emulator.err" --host 127.0.0.1 --port 0 \
-    --state "$state/emulator.db" --token "$(cat "$state/admin-token")" --admin-email admin@example.org \
-    --admin-password "$(cat "$state/admin-password")"
+    --state "$state/emulator.db" --token="$(cat "$state/admin-token")" --admin-email admin@example.org \
+    --admin-password="$(cat "$state/admin-password")"
   trap 'kill "$EMU_PID" 2>/dev/null; wait "$EMU_PID" 2>/dev/null || true' EXIT
   export SPECKLE_SERVER_URL=$EMU_URL
   export SPECKLE_EMAIL=admin@example.org

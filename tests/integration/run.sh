@@ -15,8 +15,8 @@ token=$("$python" -c 'import secrets,string; a=string.ascii_letters+string.digit
 password=$("$python" -c 'import secrets; print(secrets.token_urlsafe(18))')
 # shellcheck source=/dev/null
 source "$repo/tests/emulator/launch.sh"
-SPECKLE_PYTHON=$python emulator_start "$work/out" "$work/emulator.err" --host 127.0.0.1 --port 0 --token "$token" \
-  --admin-email admin@example.org --admin-password "$password" \
+SPECKLE_PYTHON=$python emulator_start "$work/out" "$work/emulator.err" --host 127.0.0.1 --port 0 --token="$token" \
+  --admin-email admin@example.org --admin-password="$password" \
   --request-log "$work/requests.log" --no-rate-limit
 url=$EMU_URL
 

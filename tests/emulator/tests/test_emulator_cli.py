@@ -161,3 +161,22 @@ def test_token_must_be_42_ascii_alphanumerics(option: str) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.startswith("error: --token")
+
+
+def test_password_starting_with_a_dash() -> None:
+    """A random password can start with '-': the scripts pass it as --admin-password=VALUE, which argparse accepts.
+
+    CI once failed when secrets.token_urlsafe() gave such a password to '--admin-password VALUE'.
+    """
+    password = "-Zx9_generated-password"
+    with cli("--admin-email=dash@example.org", f"--admin-password={password}") as (_process, url):
+        info = json.loads(request(url, "GET", "/__emulator__/info").text)
+        assert info["adminEmail"] == "dash@example.org"
+        login = request(
+            url,
+            "POST",
+            "/auth/local/login?challenge=c",
+            body=json.dumps({"email": "dash@example.org", "password": password}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert login.status == 302

@@ -31,8 +31,8 @@ inventory="$speckle_tmp/lanes.ini"
 echo "[lanes]" >"$inventory"
 check_args=()
 for lane in $(seq "$lanes"); do
-  speckle_start_emulator "lane$lane" --port 0 --token "$admin_token" --admin-email faults@example.org \
-    --admin-password "$password" --no-rate-limit
+  speckle_start_emulator "lane$lane" --port 0 --token="$admin_token" --admin-email faults@example.org \
+    --admin-password="$password" --no-rate-limit
   mkdir -m 700 "$speckle_tmp/dest$lane"
   echo "lane$lane ansible_connection=local lane=$((lane - 1)) url=$EMU_URL request_log=$speckle_tmp/lane$lane.log dest_dir=$speckle_tmp/dest$lane" >>"$inventory"
   check_args+=(--url "$EMU_URL" --request-log "$speckle_tmp/lane$lane.log" --stats "$speckle_tmp/stats.lane$lane.json"

@@ -9,7 +9,7 @@ lib=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["spec
 source "$lib"
 
 password=$("$SPECKLE_PYTHON" -c 'import secrets; print(secrets.token_urlsafe(18))')
-speckle_start_emulator nolog --port 0 --admin-email leak@example.org --admin-password "$password" --no-rate-limit
+speckle_start_emulator nolog --port 0 --admin-email leak@example.org --admin-password="$password" --no-rate-limit
 
 dest="$speckle_tmp/ci-token"
 out="$speckle_tmp/play.out"
