@@ -55,7 +55,9 @@ options:
     description:
       - How often a query is retried after a connection failure, HTTP 429 (honouring C(Retry-After)) or HTTP
         502, 503 or 504, with exponential backoff and jitter.
-      - Mutations are retried only when the server cannot have run them (the connection was never made, or HTTP 429).
+      - A creation is retried only when the server cannot have run it (the connection was never made, or HTTP 429).
+        A revocation is retried like a query, since repeating it is harmless; a repeat that finds the token gone counts
+        as revoked.
     type: int
     default: 3
 requirements:

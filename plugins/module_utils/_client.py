@@ -7,7 +7,8 @@
 Every answer is processed here and nowhere else: HTTP status, the non-GraphQL bodies the server
 uses for bad tokens and rate limits, HTML from a frontend, and GraphQL ``errors``. Queries are
 retried on connection failures, 429 and 502/503/504. A mutation is retried only when the server
-cannot have run it: the connection was never made, or the rate limiter refused it (429).
+cannot have run it (the connection was never made, or the rate limiter refused it with 429), or
+when it is retry-safe (a revoke: a repeat changes nothing and says so).
 """
 
 from __future__ import annotations
@@ -95,15 +96,17 @@ class GraphQLClient:
         """Send one operation; return data (maybe with partial errors) or raise a ``SpeckleError``."""
         body = {"query": operation.document, "variables": variables or {}, "operationName": operation.name}
         attempt = 0
+        answer_lost = False  # an earlier attempt may have been applied: its answer never came back
         while True:
             try:
                 response = self._post(body)
             except TransportError as exc:
-                if attempt < self.retries and (not operation.is_mutation or not exc.sent):
-                    self._backoff(attempt, None)
+                if attempt < self.retries and (_repeatable(operation) or not exc.sent):
+                    answer_lost = answer_lost or exc.sent
+                    self.backoff(attempt, None)
                     attempt += 1
                     continue
-                if operation.is_mutation and exc.sent:
+                if not _repeatable(operation) and exc.sent:
                     raise OutcomeUnknown(
                         f"{exc.msg} The {operation.name} mutation may or may not have been applied; "
                         "it was not retried so nothing is done twice.",
@@ -113,10 +116,16 @@ class GraphQLClient:
                 raise
             retry_after = self._retry_delay(operation, response)
             if retry_after is not None and attempt < self.retries:
-                self._backoff(attempt, retry_after)
+                answer_lost = answer_lost or response.status != 429  # a 429 was refused before it ran
+                self.backoff(attempt, retry_after)
                 attempt += 1
                 continue
-            return self._process(operation, response)
+            try:
+                return self._process(operation, response)
+            except GraphQLError as exc:
+                # "Not found" after a lost answer may be this client's own earlier attempt's doing.
+                exc.retried = answer_lost
+                raise
 
     def post_rest(self, path: str, body: dict[str, t.Any], follow_redirects: bool = False) -> HTTPResponse:
         """POST a JSON body to a non-GraphQL endpoint (the auth flow); never retried."""
@@ -132,11 +141,11 @@ class GraphQLClient:
         """Seconds the server asked us to wait (0 when it gave none), or None when not retryable."""
         if response.status == 429:
             return _parse_retry_after(response.header("retry-after"))
-        if response.status in RETRYABLE_STATUSES and not operation.is_mutation:
+        if response.status in RETRYABLE_STATUSES and _repeatable(operation):
             return _parse_retry_after(response.header("retry-after"))
         return None
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> None:
+    def backoff(self, attempt: int, retry_after: float | None) -> None:
         """Exponential backoff with full jitter; a server's Retry-After is honoured, clamped."""
         exponential = min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt)) * self.jitter()
         # A server hint wins over our own schedule; the jitter stays so clients don't retry in lockstep.
@@ -157,7 +166,7 @@ class GraphQLClient:
                 "or raise retries.",
                 status=status,
             )
-        if status in RETRYABLE_STATUSES and operation.is_mutation:
+        if status in RETRYABLE_STATUSES and not _repeatable(operation):
             raise OutcomeUnknown(
                 f"The server answered HTTP {status} to the {operation.name} mutation, so it may or may not have been "
                 "applied; it was not retried so nothing is done twice.",
@@ -165,10 +174,10 @@ class GraphQLClient:
                 pending=status == 504,
             )
         payload = _decode_json(response)
+        # 502/503/504 were retried; to a mutation that is not retry-safe they raised OutcomeUnknown above.
+        retried = f" (after {self.retries} retries)" if status in RETRYABLE_STATUSES else ""
         if payload is None:
             if status >= 500:
-                # Only 502/503/504 to a query were retried; a mutation's 502/503/504 raised OutcomeUnknown above.
-                retried = f" (after {self.retries} retries for queries)" if status in RETRYABLE_STATUSES else ""
                 raise ServerError(
                     f"The server failed with HTTP {status}{retried}. Check the server's health and logs, then run "
                     "again.",
@@ -193,7 +202,11 @@ class GraphQLClient:
                     f"The server refused the request (HTTP {status}): {safe_server_message(text)}", status=status
                 )
             if status >= 500:
-                raise ServerError(f"The server failed with HTTP {status}. Check the server's logs.", status=status)
+                raise ServerError(
+                    f"The server failed with HTTP {status}{retried}. Check the server's health and logs, then run "
+                    "again.",
+                    status=status,
+                )
             raise NotGraphQLEndpoint(
                 f"{self.endpoint} answered HTTP {status} with JSON that is not a GraphQL response. Is server_url the "
                 "Speckle server's API address?",
@@ -206,6 +219,11 @@ class GraphQLClient:
                 raise classify_errors(errors, status)
             raise ServerError(f"The server's answer (HTTP {status}) had no data and no errors.", status=status)
         return GraphQLResult(data=data, errors=errors, status=status)
+
+
+def _repeatable(operation: Operation) -> bool:
+    """Whether a request whose answer was lost may be sent again."""
+    return not operation.is_mutation or operation.retry_safe
 
 
 def classify_errors(errors: list[dict[str, t.Any]], status: int | None = None) -> GraphQLError:

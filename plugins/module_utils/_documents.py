@@ -17,11 +17,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Operation:
-    """A named GraphQL operation; ``is_mutation`` decides whether blind retries are allowed."""
+    """A named GraphQL operation; ``is_mutation`` and ``retry_safe`` decide whether lost answers are retried.
+
+    A mutation is retry-safe when sending it twice leaves the server as sending it once does, and the
+    repeat's answer says so: a second revoke of a token fails with "Did not revoke token".
+    """
 
     name: str
     document: str
     is_mutation: bool = False
+    retry_safe: bool = False
 
 
 # serverInfo fields every current server answers. automate and multiRegion are left out: on a server
@@ -79,6 +84,7 @@ API_TOKEN_REVOKE = Operation(
     "SpeckleApiTokenRevoke",
     "mutation SpeckleApiTokenRevoke($token: String!) { apiTokenRevoke(token: $token) }",
     is_mutation=True,
+    retry_safe=True,
 )
 
 

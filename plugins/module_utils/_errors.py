@@ -84,11 +84,16 @@ class InvalidToken(ServerError):
 
 
 class GraphQLError(ServerError):
-    """The server answered with GraphQL ``errors``."""
+    """The server answered with GraphQL ``errors``.
+
+    ``retried`` says the request was sent again after an earlier attempt's answer was lost (so that
+    attempt may have been applied).
+    """
 
     def __init__(self, msg: str, errors: list[dict[str, t.Any]], status: int | None = None) -> None:
         super().__init__(msg, status=status)
         self.errors = errors
+        self.retried = False
 
     @property
     def codes(self) -> list[str]:

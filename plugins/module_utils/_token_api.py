@@ -135,6 +135,8 @@ def token_authenticates(client: GraphQLClient, secret: str, user_id: t.Any) -> b
         token=secret,
         timeout=client.timeout,
         retries=client.retries,
+        sleep=client.sleep,
+        jitter=client.jitter,
     )
     try:
         result = probe.execute(ACTIVE_USER_ID)
@@ -238,14 +240,18 @@ def create_token(
 
 
 def revoke_token(client: GraphQLClient, listing: Listing, token_id: str) -> bool:
-    """Revoke by id; False when the server says it is already gone ("Did not revoke token")."""
+    """Revoke by id; False when it was gone before this call.
+
+    The client repeats a revoke whose answer was lost. When a repeat hears "Did not revoke token", an earlier
+    attempt did revoke it, so that counts as revoked here.
+    """
     try:
         client.execute(API_TOKEN_REVOKE, {"token": token_id}).raise_for_errors()
     except MissingScope as exc:
         raise MissingScope(no_write_message(listing), exc.errors, scope=exc.scope, status=exc.status) from None
     except GraphQLError as exc:
         if exc.errors and all(_already_gone(err) for err in exc.errors):
-            return False
+            return exc.retried
         raise
     return True
 

@@ -139,8 +139,8 @@ class TokenTask:
                         revoked.append(token_id)
                 except SpeckleError as exc:
                     raise SpeckleError(
-                        f"Revoking the token {spec.name!r} (id {token_id}) failed: {exc.msg} Run the task again; a "
-                        "token that is already revoked is skipped.",
+                        f"Revoking the token {spec.name!r} (id {token_id}) failed: {exc.msg} When the task runs "
+                        "again, the tokens already revoked are skipped.",
                         revoked_ids=revoked,
                         changed=bool(revoked),
                     ) from None

@@ -116,7 +116,9 @@ def _candidates(target: str, states: dict) -> list:
 def _fault(label: str, target: str, rng: random.Random) -> dict:
     kind, extra = next((kind, extra) for name, kind, extra in KINDS if name == label)
     count = 1
-    if kind == "status:429" or (target == "list" and kind in ("status:502", "status:503", "status:504", "drop")):
+    lost_answer = kind in ("status:502", "status:503", "status:504", "drop") or kind.startswith("after_mutation")
+    # The list query and the revoke are repeated after a lost answer; a 429 is repeated for every operation.
+    if kind == "status:429" or (target in ("list", "revoke") and lost_answer):
         count = rng.randint(1, RETRIES + 1)  # RETRIES + 1 uses up every attempt
     return {"kind": kind, "count": count, "operationName": OPERATIONS[target], **extra}
 

@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.speckle.server.plugins.module_utils._client import USER_AGENT, GraphQLClient
 from ansible_collections.speckle.server.plugins.module_utils._documents import (
     ACTIVE_USER_ID,
+    API_TOKEN_CREATE,
     API_TOKEN_REVOKE,
     Operation,
 )
@@ -31,6 +32,7 @@ URL = "https://speckle.example.org"
 GQL = f"{URL}/graphql"
 TOKEN = "abcdef0123" + "S" * 32
 VERSION = Operation("SpeckleVersion", "query SpeckleVersion { serverInfo { version } }")
+CREATE_VARIABLES = {"token": {"name": "ci", "scopes": ["profile:read"]}}
 
 
 def make_client(exchanges: list[Exchange], token: str | None = TOKEN, retries: int = 3):
@@ -194,8 +196,7 @@ def test_query_retries_503_with_exponential_backoff_then_fails():
         client.execute(VERSION)
     assert sleeps == [0.5, 1.0, 2.0]
     assert exc.value.msg == (
-        "The server failed with HTTP 503 (after 3 retries for queries). Check the server's health and logs, then "
-        "run again."
+        "The server failed with HTTP 503 (after 3 retries). Check the server's health and logs, then run again."
     )
 
 
@@ -212,10 +213,10 @@ def test_rate_limit_exhausted():
 def test_mutation_is_not_retried_after_502():
     client, transport, sleeps = make_client([Exchange(GQL, HTTPResponse(502, {}, "Bad Gateway"))])
     with pytest.raises(OutcomeUnknown) as exc:
-        client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
+        client.execute(API_TOKEN_CREATE, CREATE_VARIABLES)
     assert sleeps == []
     assert exc.value.msg == (
-        "The server answered HTTP 502 to the SpeckleApiTokenRevoke mutation, so it may or may not have been applied; "
+        "The server answered HTTP 502 to the SpeckleApiTokenCreate mutation, so it may or may not have been applied; "
         "it was not retried so nothing is done twice."
     )
     transport.assert_done()
@@ -223,23 +224,67 @@ def test_mutation_is_not_retried_after_502():
 
 def test_mutation_is_retried_after_429_because_it_never_ran():
     limited = json_response(429, {"error": {"code": "RATE_LIMIT_ERROR"}}, {"Retry-After": "0.2"})
-    ok = json_response(200, {"data": {"apiTokenRevoke": True}})
+    ok = json_response(200, {"data": {"apiTokenCreate": "new-token"}})
     client, transport, _sleeps = make_client([Exchange(GQL, limited), Exchange(GQL, ok)])
-    assert client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"}).data == {"apiTokenRevoke": True}
+    assert client.execute(API_TOKEN_CREATE, CREATE_VARIABLES).data == {"apiTokenCreate": "new-token"}
     transport.assert_done()
 
 
 def test_mutation_retried_only_when_never_sent():
     never_sent = ConnectionFailure("Could not connect", sent=False)
     broken = ConnectionFailure("The connection broke", sent=True)
-    ok = json_response(200, {"data": {"apiTokenRevoke": True}})
+    ok = json_response(200, {"data": {"apiTokenCreate": "new-token"}})
     client, transport, _sleeps = make_client([Exchange(GQL, never_sent), Exchange(GQL, ok)])
-    client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
+    client.execute(API_TOKEN_CREATE, CREATE_VARIABLES)
     transport.assert_done()
     client, transport, _sleeps = make_client([Exchange(GQL, broken)])
     with pytest.raises(OutcomeUnknown) as exc:
+        client.execute(API_TOKEN_CREATE, CREATE_VARIABLES)
+    assert exc.value.msg.startswith("The connection broke The SpeckleApiTokenCreate mutation may or may not")
+
+
+GONE = {
+    "errors": [
+        {"message": "Did not revoke token", "path": ["apiTokenRevoke"], "extensions": {"code": "USER_INPUT_ERROR"}}
+    ],
+    "data": None,
+}
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [HTTPResponse(502, {}, "Bad Gateway"), HTTPResponse(504, {}, ""), ConnectionFailure("The connection broke")],
+    ids=["502", "504", "dropped"],
+)
+def test_a_revoke_is_retry_safe_and_the_repeat_says_an_earlier_attempt_may_have_done_it(lost):
+    client, transport, sleeps = make_client([Exchange(GQL, lost), Exchange(GQL, json_response(200, GONE))])
+    with pytest.raises(GraphQLError) as exc:
         client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
-    assert exc.value.msg.startswith("The connection broke The SpeckleApiTokenRevoke mutation may or may not")
+    assert exc.value.retried is True
+    assert sleeps == [0.5]
+    transport.assert_done()
+
+
+def test_a_revoke_refused_with_429_never_ran_so_not_found_is_not_ours():
+    limited = json_response(429, {"error": {"code": "RATE_LIMIT_ERROR"}}, {"Retry-After": "0.2"})
+    client, transport, _sleeps = make_client([Exchange(GQL, limited), Exchange(GQL, json_response(200, GONE))])
+    with pytest.raises(GraphQLError) as exc:
+        client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
+    assert exc.value.retried is False
+    transport.assert_done()
+
+
+def test_a_revoke_whose_answers_stay_lost_fails_after_the_retries():
+    bad = HTTPResponse(503, {}, "Service Unavailable")
+    client, transport, sleeps = make_client([Exchange(GQL, bad) for _attempt in range(3)], retries=2)
+    with pytest.raises(ServerError) as exc:
+        client.execute(API_TOKEN_REVOKE, {"token": "abcdef0123"})
+    assert not isinstance(exc.value, OutcomeUnknown)
+    assert exc.value.msg == (
+        "The server failed with HTTP 503 (after 2 retries). Check the server's health and logs, then run again."
+    )
+    assert sleeps == [0.5, 1.0]
+    transport.assert_done()
 
 
 def test_connection_refused_after_retries():

@@ -14,6 +14,7 @@ import stat
 import pytest
 
 from ansible_collections.speckle.server.plugins.module_utils import _secret_file, _token_replace
+from ansible_collections.speckle.server.plugins.module_utils._errors import ConnectionFailure
 from ansible_collections.speckle.server.plugins.modules import speckle_token
 from ansible_collections.speckle.server.tests.unit.plugins.module_utils.fakes import Exchange, json_response
 
@@ -299,15 +300,31 @@ def test_absent_by_token_id_of_another_name_fails(run):
 def test_absent_revoke_failure_reports_what_was_revoked(run):
     twin = api_token("twintoken2", "ci", ["profile:read"])
     broken = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenRevoke")
-    result = run({"name": "ci", "state": "absent"}, [listing(OLD, twin), revoke("0ldt0ken01"), broken])
+    result = run({"name": "ci", "state": "absent"}, [listing(OLD, twin), revoke("0ldt0ken01"), *[broken] * 4])
     assert result["failed"] is True
     assert result["changed"] is True
     assert result["revoked_ids"] == ["0ldt0ken01"]
     assert result["msg"] == (
-        "Revoking the token 'ci' (id twintoken2) failed: The server answered HTTP 502 to the SpeckleApiTokenRevoke "
-        "mutation, so it may or may not have been applied; it was not retried so nothing is done twice. Run the task "
-        "again; a token that is already revoked is skipped."
+        "Revoking the token 'ci' (id twintoken2) failed: The server failed with HTTP 502 (after 3 retries). Check "
+        "the server's health and logs, then run again. When the task runs again, the tokens already revoked are "
+        "skipped."
     )
+    assert run.sleeps == [0.5, 1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "lost", [json_response(502, {}), ConnectionFailure("The connection broke")], ids=["502", "dropped"]
+)
+def test_absent_after_a_lost_revoke_answer_repeats_it_and_counts_it_revoked(run, lost):
+    """The first revoke was applied but its answer lost; the repeat hears "Did not revoke token"."""
+    result = run(
+        {"name": "ci", "state": "absent"},
+        [listing(OLD), Exchange(GQL, lost, "SpeckleApiTokenRevoke"), revoke_gone("0ldt0ken01")],
+    )
+    assert "failed" not in result
+    assert result["changed"] is True
+    assert result["revoked_ids"] == ["0ldt0ken01"]
+    assert run.sleeps == [0.5]
 
 
 # --- credentials and scopes ---------------------------------------------------------------------------------------
@@ -512,16 +529,25 @@ def test_options_are_validated_before_any_request_even_the_login(run, args, msg)
 def test_revoke_failure_after_recreate_warns_and_returns_the_new_token(run):
     broken = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenRevoke")
     wanted = {"name": "ci", "scopes": ["streams:read"]}
-    result = run({**wanted, "recreate": "state_change"}, [listing(OLD), create(wanted), broken])
+    result = run({**wanted, "recreate": "state_change", "retries": 1}, [listing(OLD), create(wanted), broken, broken])
     assert result["changed"] is True
     assert result["token"] == NEW_SECRET
     assert result["revoked_ids"] == []
     assert warnings(result) == [
         "The new token 'ci' (id a1b2c3d4e5) was created, but revoking the old token(s) failed: 0ldt0ken01: The "
-        "server answered HTTP 502 to the SpeckleApiTokenRevoke mutation, so it may or may not have been applied; it "
-        "was not retried so nothing is done twice. Revoke them with state=absent and token_id."
+        "server failed with HTTP 502 (after 1 retries). Check the server's health and logs, then run again. Revoke "
+        "them with state=absent and token_id."
     ]
     assert NEW_SECRET not in json.dumps(result["warnings"])
+
+
+def test_recreate_repeats_a_revoke_whose_answer_was_lost(run):
+    dropped = Exchange(GQL, ConnectionFailure("The connection broke"), "SpeckleApiTokenRevoke")
+    wanted = {"name": "ci", "scopes": ["streams:read"]}
+    result = run({**wanted, "recreate": "state_change"}, [listing(OLD), create(wanted), dropped, revoke("0ldt0ken01")])
+    assert result["token"] == NEW_SECRET
+    assert result["revoked_ids"] == ["0ldt0ken01"]
+    assert warnings(result) == []
 
 
 UNKNOWN = (
@@ -752,7 +778,7 @@ def test_dest_write_and_revoke_failure_hands_the_secret_back(run, tmp_path, monk
 
     monkeypatch.setattr(_token_replace, "write_secret", fail)
     broken = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenRevoke")
-    result = run({**CI, "dest": str(tmp_path / "t")}, [listing(), create(CI), broken])
+    result = run({**CI, "dest": str(tmp_path / "t")}, [listing(), create(CI), *[broken] * 4])
     assert result["failed"] is True
     assert result["token"] == NEW_SECRET
     assert NEW_SECRET not in result["msg"]

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import typing as t
 
@@ -14,7 +15,8 @@ import pytest
 from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.speckle.server.plugins.module_utils import _auth, _token_info, _tokens
+from ansible_collections.speckle.server.plugins.module_utils import _auth, _module, _token_info, _tokens
+from ansible_collections.speckle.server.plugins.module_utils._client import GraphQLClient
 from ansible_collections.speckle.server.plugins.module_utils._module import SpeckleModule
 from ansible_collections.speckle.server.plugins.module_utils._transport import HTTPResponse
 from ansible_collections.speckle.server.tests.unit.plugins.module_utils.fakes import (
@@ -164,6 +166,10 @@ class Runner:
         self.monkeypatch = monkeypatch
         self.capsys = capsys
         self.transport: FakeTransport | None = None
+        # Backoffs are recorded, not slept: jitter 1.0 makes them the schedule's upper bounds (0.5, 1, 2 s).
+        self.sleeps: list[float] = []
+        client = functools.partial(GraphQLClient, sleep=self.sleeps.append, jitter=lambda: 1.0)
+        monkeypatch.setattr(_module, "GraphQLClient", client)
         # Each module binds utc_now on import; pin the name that each one calls.
         monkeypatch.setattr(_tokens, "utc_now", lambda: NOW)
         monkeypatch.setattr(_token_info, "utc_now", lambda: NOW)
@@ -182,6 +188,7 @@ class Runner:
     ) -> dict[str, t.Any]:
         transport = FakeTransport(list(exchanges))
         self.transport = transport
+        self.sleeps.clear()
         self.monkeypatch.setattr(SpeckleModule, "_default_transport", lambda _self: transport)
         if credentials is None:
             credentials = {"token": LOGIN_TOKEN}
