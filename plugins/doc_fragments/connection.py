@@ -30,6 +30,8 @@ options:
     description:
       - Email of a local (email and password) account. With O(password), the module logs in through the server's
         local login flow, works with the short-lived session token, and always logs out at the end, on failure too.
+      - The login and the logout are retried like queries (see O(retries)). If the logout keeps failing and the
+        session token still works, the module warns that it stays valid until it expires.
       - If not set, the value of the E(SPECKLE_EMAIL) environment variable is used.
     type: str
   password:

@@ -7,17 +7,36 @@
 A personal token can never hold ``tokens:write`` on current servers, so creating tokens needs a
 login (app) token. This logs in as the web app does, and logs out again so the short-lived
 session token dies with the module run.
+
+Both ends are retried like queries (connection failures, 429, 502/503/504). An access code is
+single-use, so a lost ``/auth/token`` answer restarts the flow from the login; logging out twice
+is harmless, and when its answers stay lost the session token itself says whether it is dead.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import typing as t
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from ansible_collections.speckle.server.plugins.module_utils._client import GraphQLClient
-from ansible_collections.speckle.server.plugins.module_utils._errors import LoginFailed, NotGraphQLEndpoint
+from ansible_collections.speckle.server.plugins.module_utils._client import (
+    RETRYABLE_STATUSES,
+    GraphQLClient,
+    parse_retry_after,
+)
+from ansible_collections.speckle.server.plugins.module_utils._documents import ACTIVE_USER_ID
+from ansible_collections.speckle.server.plugins.module_utils._errors import (
+    InvalidToken,
+    LoginFailed,
+    NotGraphQLEndpoint,
+    RateLimited,
+    ServerError,
+    SpeckleError,
+    TransportError,
+)
+from ansible_collections.speckle.server.plugins.module_utils._transport import HTTPResponse
 
 WEB_APP_ID = "spklwebapp"
 WEB_APP_SECRET = "spklwebapp"
@@ -30,9 +49,48 @@ class LoginSession:
 
 
 def login(client: GraphQLClient, email: str, password: str) -> LoginSession:
-    """Run ``/auth/local/login`` then ``/auth/token``; raise ``LoginFailed`` with the reason."""
+    """Run ``/auth/local/login`` then ``/auth/token``, from the start again while answers are lost."""
+    attempt = 0
+    while True:
+        try:
+            return _login_once(client, email, password)
+        except (_Busy, TransportError) as exc:
+            if attempt >= client.retries:
+                raise _final(exc, client.retries, "the login") from None
+            client.backoff(attempt, exc.retry_after if isinstance(exc, _Busy) else None)
+            attempt += 1
+
+
+def logout(client: GraphQLClient, session: LoginSession) -> None:
+    """End the session so its token stops working; raise ``LoginFailed`` if it may still work."""
+    attempt = 0
+    body = {"token": session.token, "refreshToken": session.refresh_token}
+    while True:
+        try:
+            answer = _post(client, "/auth/logout", body)
+        except (_Busy, TransportError) as exc:
+            if attempt < client.retries:
+                client.backoff(attempt, exc.retry_after if isinstance(exc, _Busy) else None)
+                attempt += 1
+                continue
+            reason = exc.msg if isinstance(exc, TransportError) else f"HTTP {exc.status} after {attempt} retries"
+            break
+        if answer.status == 200:
+            return
+        reason = f"HTTP {answer.status}"
+        break
+    # An earlier attempt may have logged out before its answer was lost: ask the session token itself.
+    if _session_is_dead(client, session):
+        return
+    raise LoginFailed(
+        f"Logging out at the end of the task failed ({reason}), so this task's session token stays valid until it "
+        "expires."
+    )
+
+
+def _login_once(client: GraphQLClient, email: str, password: str) -> LoginSession:
     challenge = secrets.token_urlsafe(24)
-    answer = client.post_rest(f"/auth/local/login?challenge={challenge}", {"email": email, "password": password})
+    answer = _post(client, f"/auth/local/login?challenge={challenge}", {"email": email, "password": password})
     if answer.status == 401:
         raise LoginFailed(
             "The server rejected the email and password (HTTP 401 Invalid credentials). Check email and password, "
@@ -41,7 +99,8 @@ def login(client: GraphQLClient, email: str, password: str) -> LoginSession:
     access_code = _access_code(answer.header("location")) if answer.status in (301, 302, 303) else None
     if not access_code:
         raise _unexpected("/auth/local/login", answer.status, answer.header("content-type"), client)
-    answer = client.post_rest(
+    answer = _post(
+        client,
         "/auth/token",
         {"appId": WEB_APP_ID, "appSecret": WEB_APP_SECRET, "accessCode": access_code, "challenge": challenge},
     )
@@ -51,13 +110,57 @@ def login(client: GraphQLClient, email: str, password: str) -> LoginSession:
     return LoginSession(token=str(body["token"]), refresh_token=str(body.get("refreshToken") or ""))
 
 
-def logout(client: GraphQLClient, session: LoginSession) -> None:
-    """End the session so its token stops working; raise ``LoginFailed`` if the server refuses."""
-    answer = client.post_rest("/auth/logout", {"token": session.token, "refreshToken": session.refresh_token})
-    if answer.status != 200:
-        raise LoginFailed(
-            f"Logging out failed (HTTP {answer.status}); the session token may stay valid until it expires."
+class _Busy(Exception):
+    """A 429 or 502/503/504 from an auth endpoint: worth another try."""
+
+    def __init__(self, path: str, status: int, retry_after: float) -> None:
+        super().__init__(path)
+        self.path = path
+        self.status = status
+        self.retry_after = retry_after
+
+
+def _post(client: GraphQLClient, path: str, body: dict[str, t.Any]) -> HTTPResponse:
+    answer = client.post_rest(path, body)
+    if answer.status == 429 or answer.status in RETRYABLE_STATUSES:
+        raise _Busy(path.split("?", 1)[0], answer.status, parse_retry_after(answer.header("retry-after")))
+    return answer
+
+
+def _final(exc: _Busy | TransportError, retries: int, what: str) -> SpeckleError:
+    """The error to report once the retries are used up."""
+    if isinstance(exc, TransportError):
+        return exc
+    if exc.status == 429:
+        return RateLimited(
+            f"The server kept rate-limiting {what} (HTTP 429 at {exc.path}) after {retries} retries. Wait and run "
+            "again, or raise retries.",
+            status=429,
         )
+    return ServerError(
+        f"The server failed {what} with HTTP {exc.status} at {exc.path} (after {retries} retries). Check the "
+        "server's health and logs, then run again.",
+        status=exc.status,
+    )
+
+
+def _session_is_dead(client: GraphQLClient, session: LoginSession) -> bool:
+    probe = GraphQLClient(
+        client.server_url,
+        client.transport,
+        token=session.token,
+        timeout=client.timeout,
+        retries=client.retries,
+        sleep=client.sleep,
+        jitter=client.jitter,
+    )
+    try:
+        probe.execute(ACTIVE_USER_ID)
+    except InvalidToken:
+        return True
+    except SpeckleError:
+        pass  # no answer either way: assume the worst
+    return False
 
 
 def _access_code(location: str | None) -> str | None:

@@ -140,9 +140,9 @@ class GraphQLClient:
     def _retry_delay(self, operation: Operation, response: HTTPResponse) -> float | None:
         """Seconds the server asked us to wait (0 when it gave none), or None when not retryable."""
         if response.status == 429:
-            return _parse_retry_after(response.header("retry-after"))
+            return parse_retry_after(response.header("retry-after"))
         if response.status in RETRYABLE_STATUSES and _repeatable(operation):
-            return _parse_retry_after(response.header("retry-after"))
+            return parse_retry_after(response.header("retry-after"))
         return None
 
     def backoff(self, attempt: int, retry_after: float | None) -> None:
@@ -287,7 +287,7 @@ def _plain_error_text(payload: t.Any) -> str | None:
     return str(error)
 
 
-def _parse_retry_after(value: str | None) -> float:
+def parse_retry_after(value: str | None) -> float:
     """Retry-After in (fractional) seconds; an HTTP date or garbage counts as no hint."""
     if not value:
         return 0.0

@@ -1,4 +1,4 @@
-"""Fault injection for POST /graphql, armed through the emulator-only control endpoint.
+"""Fault injection for POST /graphql and the login flow, armed through the emulator-only control endpoint.
 
 Lets tests reproduce what a real deployment can do to a client (rate limiting, a gateway error, an HTML page,
 a slow or dropped connection, a mutation whose answer is lost) without a real proxy in front.
@@ -14,17 +14,20 @@ STATUS_KINDS = {"status:429": 429, "status:500": 500, "status:502": 502, "status
 AFTER_MUTATION_KINDS = {"after_mutation:drop", "after_mutation:502"}
 KINDS = set(STATUS_KINDS) | AFTER_MUTATION_KINDS | {"html", "delay", "drop"}
 DEFAULT_RETRY_AFTER = "1"
+# POST endpoints a fault can aim at; on the /auth ones, the after_mutation kinds act after the request ran.
+FAULT_PATHS = ("/graphql", "/auth/local/login", "/auth/token", "/auth/logout")
 
 
 @dataclass
 class Fault:
-    """One armed fault: applies to the next ``count`` matching POST /graphql requests."""
+    """One armed fault: applies to the next ``count`` matching POST requests to ``path``."""
 
     kind: str
     count: int = 1
     operation_name: str | None = None
     retry_after: str = DEFAULT_RETRY_AFTER
     delay: float = 0.0
+    path: str = "/graphql"
 
     def as_dict(self) -> dict[str, Any]:
         """The control endpoint's JSON view (same field names as the request body)."""
@@ -34,10 +37,15 @@ class Fault:
             "operationName": self.operation_name,
             "retry_after": self.retry_after,
             "delay": self.delay,
+            "path": self.path,
         }
 
-    def matches(self, operation_name: str | None, operation_type: str | None) -> bool:
-        """Whether a request with this operation is affected (after_mutation faults wait for a mutation)."""
+    def matches(self, path: str, operation_name: str | None, operation_type: str | None) -> bool:
+        """Whether a request is affected (on /graphql, after_mutation faults wait for a mutation)."""
+        if path != self.path:
+            return False
+        if path != "/graphql":
+            return True
         if self.operation_name is not None and self.operation_name != operation_name:
             return False
         return self.kind not in AFTER_MUTATION_KINDS or operation_type == "mutation"
@@ -47,7 +55,7 @@ def parse_fault(spec: Any) -> Fault:
     """Validate a control request body; raise ValueError with a readable reason."""
     if not isinstance(spec, dict):
         raise ValueError("body must be a JSON object")
-    unknown = set(spec) - {"kind", "count", "operationName", "retry_after", "delay"}
+    unknown = set(spec) - {"kind", "count", "operationName", "retry_after", "delay", "path"}
     if unknown:
         raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
     kind = spec.get("kind")
@@ -67,7 +75,12 @@ def parse_fault(spec: Any) -> Fault:
         raise ValueError("delay must be a non-negative number of seconds")
     if kind == "delay" and not delay:
         raise ValueError("kind delay needs a positive delay")
-    return Fault(kind=kind, count=count, operation_name=name, retry_after=retry_after, delay=float(delay))
+    path = spec.get("path", "/graphql")
+    if path not in FAULT_PATHS:
+        raise ValueError(f"path must be one of: {', '.join(FAULT_PATHS)}")
+    if path != "/graphql" and name is not None:
+        raise ValueError("operationName applies only to path /graphql")
+    return Fault(kind=kind, count=count, operation_name=name, retry_after=retry_after, delay=float(delay), path=path)
 
 
 class FaultRegistry:
@@ -92,11 +105,11 @@ class FaultRegistry:
         with self._lock:
             return [fault.as_dict() for fault in self._faults]
 
-    def take(self, operation_name: str | None, operation_type: str | None) -> Fault | None:
+    def take(self, path: str, operation_name: str | None, operation_type: str | None) -> Fault | None:
         """Use up one application of the first fault matching this request."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(operation_name, operation_type):
+                if fault.matches(path, operation_name, operation_type):
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import auth_routes, control, gql, pages
-from .faults import AFTER_MUTATION_KINDS, STATUS_KINDS, Fault
+from .faults import AFTER_MUTATION_KINDS, FAULT_PATHS, STATUS_KINDS, Fault
 from .jsfmt import json_syntax_error
 from .ratelimit import ALL_REQUESTS_ACTION, GRAPHQL_ACTION, RATE_LIMIT_BODY, rejection_headers
 from .reply import JSON_TYPE, Reply, html_reply, json_reply, text_reply
@@ -259,12 +259,12 @@ class Handler(BaseHTTPRequestHandler):
             reply.rate_limited = False
             return reply
         fault = None
-        if state.method == "POST" and state.path == "/graphql":
-            if isinstance(state.json, dict):
+        if state.method == "POST" and state.path in FAULT_PATHS:
+            if state.path == "/graphql" and isinstance(state.json, dict):
                 state.operation_name, state.operation_type = gql.describe(
                     state.json.get("query"), state.json.get("operationName")
                 )
-            fault = self.emulator.faults.take(state.operation_name, state.operation_type)
+            fault = self.emulator.faults.take(state.path, state.operation_name, state.operation_type)
             if fault is not None:
                 state.fault = fault.kind
                 early = self._early_fault(state, fault)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import http.client
 import socket
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from emulator_testlib import ACTIVE_USER, CREATE_TOKEN, graphql, post_json, request
 from speckle_emulator import Emulator
+from speckle_emulator.constants import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD
 
 SERVER_INFO = "query ServerInfo { serverInfo { version } }"
 
@@ -104,7 +106,14 @@ def test_operation_name_filter_count_and_clear(running: Any) -> None:
     assert graphql(running.url, SERVER_INFO).status == 503
     listed = request(running.url, "GET", "/__emulator__/faults").json()["faults"]
     assert listed == [
-        {"kind": "status:503", "count": 1, "operationName": "ServerInfo", "retry_after": "1", "delay": 0.0}
+        {
+            "kind": "status:503",
+            "count": 1,
+            "operationName": "ServerInfo",
+            "retry_after": "1",
+            "delay": 0.0,
+            "path": "/graphql",
+        }
     ]
     assert request(running.url, "DELETE", "/__emulator__/faults").status == 200
     assert graphql(running.url, SERVER_INFO).status == 200
@@ -123,12 +132,63 @@ def test_fault_requests_are_logged(tmp_path: Any) -> None:
 
 @pytest.mark.parametrize(
     "spec",
-    [{"kind": "status:418"}, {"kind": "drop", "count": 0}, {"kind": "delay"}, {"kind": "html", "extra": 1}, []],
+    [
+        {"kind": "status:418"},
+        {"kind": "drop", "count": 0},
+        {"kind": "delay"},
+        {"kind": "html", "extra": 1},
+        [],
+        {"kind": "drop", "path": "/api/ping"},
+        {"kind": "drop", "path": "/auth/token", "operationName": "X"},
+    ],
 )
 def test_invalid_fault_specs(running: Any, spec: Any) -> None:
     """Bad control requests get 400 with a reason."""
     answer = post_json(running.url, "/__emulator__/faults", spec)
     assert answer.status == 400 and answer.json()["error"]
+
+
+CHALLENGE = "fault-challenge"
+
+
+def _login(url: str) -> Any:
+    body = {"email": DEFAULT_ADMIN_EMAIL, "password": DEFAULT_ADMIN_PASSWORD}
+    return post_json(url, f"/auth/local/login?challenge={CHALLENGE}", body)
+
+
+def _exchange(url: str, location: str) -> Any:
+    code = parse_qs(urlsplit(location).query)["access_code"][0]
+    body = {"appId": "spklwebapp", "appSecret": "spklwebapp", "accessCode": code, "challenge": CHALLENGE}
+    return post_json(url, "/auth/token", body)
+
+
+def _app_tokens(url: str) -> list[str]:
+    return [tok["id"] for tok in _tokens(url) if tok["kind"] == "app"]
+
+
+def test_faults_aim_at_the_login_flow_and_leave_graphql_alone(running: Any) -> None:
+    """A fault with a path hits only that endpoint: here a 503 at the login, then a lost exchange."""
+    _arm(running.url, kind="status:503", path="/auth/local/login")
+    assert graphql(running.url, SERVER_INFO).status == 200
+    assert _login(running.url).status == 503
+    login = _login(running.url)
+    assert login.status == 302
+    before = _app_tokens(running.url)
+    _arm(running.url, kind="after_mutation:502", path="/auth/token")
+    lost = _exchange(running.url, login.header("Location") or "")
+    assert lost.status == 502 and (lost.header("Content-Type") or "").startswith("text/html")
+    # The exchange ran before its answer was lost: a session token exists that nobody saw.
+    assert len(_app_tokens(running.url)) == len(before) + 1
+
+
+def test_a_lost_logout_answer_still_logged_out(running: Any) -> None:
+    """after_mutation:drop at /auth/logout: the session is ended, the client hears nothing."""
+    exchanged = _exchange(running.url, _login(running.url).header("Location") or "").json()
+    assert graphql(running.url, ACTIVE_USER, token=exchanged["token"]).status == 200
+    _arm(running.url, kind="after_mutation:drop", path="/auth/logout")
+    with pytest.raises((http.client.HTTPException, ConnectionError)):
+        post_json(running.url, "/auth/logout", {"token": exchanged["token"], "refreshToken": exchanged["refreshToken"]})
+    assert graphql(running.url, ACTIVE_USER, token=exchanged["token"]).status == 403
 
 
 def test_token_endpoint_never_shows_secrets(running: Any) -> None:

@@ -1,0 +1,176 @@
+# Copyright (c) speckle.server contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The local login flow on the wire: retries, the restart after a lost exchange, and a logout that is verified."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.speckle.server.plugins.module_utils import _auth
+from ansible_collections.speckle.server.plugins.module_utils._client import GraphQLClient
+from ansible_collections.speckle.server.plugins.module_utils._errors import (
+    ConnectionFailure,
+    LoginFailed,
+    RateLimited,
+    ServerError,
+)
+from ansible_collections.speckle.server.plugins.module_utils._transport import HTTPResponse
+
+from .fakes import Exchange, FakeTransport, json_response
+
+URL = "https://speckle.example.org"
+CHALLENGE = "fixed-challenge"
+EMAIL, PASSWORD = "admin@example.org", "hunter2-password"
+SESSION = _auth.LoginSession(token="SessionTok" + "s" * 32, refresh_token="refresh-" + "r" * 32)
+
+
+@pytest.fixture(autouse=True)
+def fixed_challenge(monkeypatch):
+    monkeypatch.setattr(_auth.secrets, "token_urlsafe", lambda _n=None: CHALLENGE)
+
+
+def client_for(exchanges, retries=3):
+    sleeps: list[float] = []
+    transport = FakeTransport(list(exchanges))
+    client = GraphQLClient(URL, transport, retries=retries, sleep=sleeps.append, jitter=lambda: 1.0)
+    return client, transport, sleeps
+
+
+def login_step(answer=None, code="CODE1"):
+    found = HTTPResponse(302, {"location": f"{URL}/?access_code={code}"}, "")
+    return Exchange(
+        f"{URL}/auth/local/login?challenge={CHALLENGE}",
+        answer if answer is not None else found,
+        body={"email": EMAIL, "password": PASSWORD},
+    )
+
+
+def token_step(answer=None, code="CODE1"):
+    issued = json_response(200, {"token": SESSION.token, "refreshToken": SESSION.refresh_token})
+    body = {"appId": "spklwebapp", "appSecret": "spklwebapp", "accessCode": code, "challenge": CHALLENGE}
+    return Exchange(f"{URL}/auth/token", answer if answer is not None else issued, body=body)
+
+
+def logout_step(answer=None):
+    body = {"token": SESSION.token, "refreshToken": SESSION.refresh_token}
+    return Exchange(
+        f"{URL}/auth/logout",
+        answer if answer is not None else json_response(200, {"message": "You have logged out."}),
+        body=body,
+    )
+
+
+def probe_step(alive):
+    answer = (
+        json_response(200, {"data": {"activeUser": {"id": "94e79e7177"}}})
+        if alive
+        else json_response(403, {"error": "Your token is not valid."})
+    )
+    return Exchange(f"{URL}/graphql", answer, "SpeckleActiveUserId", auth=SESSION.token)
+
+
+GATEWAY = HTTPResponse(502, {"content-type": "text/html"}, "<html>Bad Gateway</html>")
+LIMITED = json_response(429, {"error": {"code": "RATE_LIMIT_ERROR"}}, {"Retry-After": "0.25"})
+
+
+def test_login_exchanges_the_access_code_for_a_session():
+    client, transport, sleeps = client_for([login_step(), token_step()])
+    assert _auth.login(client, EMAIL, PASSWORD) == SESSION
+    assert sleeps == []
+    transport.assert_done()
+
+
+def test_login_is_tried_again_after_a_gateway_error():
+    client, transport, sleeps = client_for([login_step(GATEWAY), login_step(), token_step()])
+    assert _auth.login(client, EMAIL, PASSWORD) == SESSION
+    assert sleeps == [0.5]
+    transport.assert_done()
+
+
+def test_a_lost_exchange_restarts_from_the_login_because_an_access_code_is_single_use():
+    exchanges = [login_step(), token_step(GATEWAY), login_step(code="CODE2"), token_step(code="CODE2")]
+    client, transport, sleeps = client_for(exchanges)
+    assert _auth.login(client, EMAIL, PASSWORD) == SESSION
+    assert sleeps == [0.5]
+    transport.assert_done()
+
+
+def test_login_honours_retry_after_and_reports_a_lasting_rate_limit():
+    client, transport, sleeps = client_for([login_step(LIMITED), login_step(LIMITED)], retries=1)
+    with pytest.raises(RateLimited) as exc:
+        _auth.login(client, EMAIL, PASSWORD)
+    assert exc.value.msg == (
+        "The server kept rate-limiting the login (HTTP 429 at /auth/local/login) after 1 retries. Wait and run "
+        "again, or raise retries."
+    )
+    assert sleeps == [0.25 + 0.05]  # Retry-After plus a tenth of the (jittered) backoff
+    transport.assert_done()
+
+
+def test_login_reports_a_lasting_server_failure_at_the_exchange():
+    exchanges = [login_step(), token_step(GATEWAY), login_step(), token_step(GATEWAY)]
+    client, transport, _sleeps = client_for(exchanges, retries=1)
+    with pytest.raises(ServerError) as exc:
+        _auth.login(client, EMAIL, PASSWORD)
+    assert exc.value.msg == (
+        "The server failed the login with HTTP 502 at /auth/token (after 1 retries). Check the server's health and "
+        "logs, then run again."
+    )
+    transport.assert_done()
+
+
+def test_login_passes_on_a_lasting_connection_failure():
+    refused = ConnectionFailure("Could not connect to https://speckle.example.org.", sent=False)
+    client, transport, sleeps = client_for([login_step(refused), login_step(refused)], retries=1)
+    with pytest.raises(ConnectionFailure) as exc:
+        _auth.login(client, EMAIL, PASSWORD)
+    assert exc.value.msg == "Could not connect to https://speckle.example.org."
+    assert sleeps == [0.5]
+    transport.assert_done()
+
+
+def test_wrong_credentials_are_not_retried():
+    rejected = json_response(401, {"err": True, "message": "Invalid credentials."})
+    client, transport, sleeps = client_for([login_step(rejected)])
+    with pytest.raises(LoginFailed) as exc:
+        _auth.login(client, EMAIL, PASSWORD)
+    assert exc.value.msg.startswith("The server rejected the email and password (HTTP 401 Invalid credentials).")
+    assert sleeps == []
+    transport.assert_done()
+
+
+def test_logout_is_repeated_after_a_lost_answer():
+    client, transport, sleeps = client_for([logout_step(GATEWAY), logout_step()])
+    _auth.logout(client, SESSION)
+    assert sleeps == [0.5]
+    transport.assert_done()
+
+
+def test_logout_whose_answers_stay_lost_is_fine_when_the_session_token_is_dead():
+    client, transport, _sleeps = client_for([logout_step(GATEWAY), logout_step(GATEWAY), probe_step(alive=False)], 1)
+    _auth.logout(client, SESSION)
+    transport.assert_done()
+
+
+def test_logout_that_failed_warns_that_the_session_token_stays_valid():
+    client, transport, _sleeps = client_for([logout_step(GATEWAY), logout_step(GATEWAY), probe_step(alive=True)], 1)
+    with pytest.raises(LoginFailed) as exc:
+        _auth.logout(client, SESSION)
+    assert exc.value.msg == (
+        "Logging out at the end of the task failed (HTTP 502 after 1 retries), so this task's session token stays "
+        "valid until it expires."
+    )
+    assert SESSION.token not in exc.value.msg
+    transport.assert_done()
+
+
+def test_logout_refused_outright_is_checked_once():
+    refused = HTTPResponse(400, {"content-type": "text/html"}, "Something went wrong while trying to logout.")
+    client, transport, sleeps = client_for([logout_step(refused), probe_step(alive=True)])
+    with pytest.raises(LoginFailed) as exc:
+        _auth.logout(client, SESSION)
+    assert exc.value.msg.startswith("Logging out at the end of the task failed (HTTP 400), so")
+    assert sleeps == []
+    transport.assert_done()
