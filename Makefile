@@ -91,6 +91,7 @@ integration: collection
 lint: venv
 	ruff check .
 	ruff format --check .
+	antsibull-changelog lint
 
 format: venv
 	ruff check --fix .
