@@ -25,6 +25,7 @@ from ansible_collections.speckle.server.plugins.module_utils._client import (
     RETRYABLE_STATUSES,
     GraphQLClient,
     parse_retry_after,
+    retries_text,
 )
 from ansible_collections.speckle.server.plugins.module_utils._documents import ACTIVE_USER_ID
 from ansible_collections.speckle.server.plugins.module_utils._errors import (
@@ -40,6 +41,7 @@ from ansible_collections.speckle.server.plugins.module_utils._transport import H
 
 WEB_APP_ID = "spklwebapp"
 WEB_APP_SECRET = "spklwebapp"
+_T = t.TypeVar("_T")
 
 
 @dataclass
@@ -50,35 +52,26 @@ class LoginSession:
 
 def login(client: GraphQLClient, email: str, password: str) -> LoginSession:
     """Run ``/auth/local/login`` then ``/auth/token``, from the start again while answers are lost."""
-    attempt = 0
-    while True:
-        try:
-            return _login_once(client, email, password)
-        except (_Busy, TransportError) as exc:
-            if attempt >= client.retries:
-                raise _final(exc, client.retries, "the login") from None
-            client.backoff(attempt, exc.retry_after if isinstance(exc, _Busy) else None)
-            attempt += 1
+    try:
+        return _retrying(client, lambda: _login_once(client, email, password))
+    except (_Busy, TransportError) as exc:
+        raise _final(exc, client.retries, "the login") from None
 
 
 def logout(client: GraphQLClient, session: LoginSession) -> None:
     """End the session so its token stops working; raise ``LoginFailed`` if it may still work."""
-    attempt = 0
     body = {"token": session.token, "refreshToken": session.refresh_token}
-    while True:
-        try:
-            answer = _post(client, "/auth/logout", body)
-        except (_Busy, TransportError) as exc:
-            if attempt < client.retries:
-                client.backoff(attempt, exc.retry_after if isinstance(exc, _Busy) else None)
-                attempt += 1
-                continue
-            reason = exc.msg if isinstance(exc, TransportError) else f"HTTP {exc.status} after {attempt} retries"
-            break
+    try:
+        answer = _retrying(client, lambda: _post(client, "/auth/logout", body))
+    except (_Busy, TransportError) as exc:
+        if isinstance(exc, TransportError):
+            reason = exc.msg
+        else:
+            reason = f"HTTP {exc.status} after {retries_text(client.retries)}"
+    else:
         if answer.status == 200:
             return
         reason = f"HTTP {answer.status}"
-        break
     # An earlier attempt may have logged out before its answer was lost: ask the session token itself.
     if _session_is_dead(client, session):
         return
@@ -86,6 +79,19 @@ def logout(client: GraphQLClient, session: LoginSession) -> None:
         f"Logging out at the end of the task failed ({reason}), so this task's session token stays valid until it "
         "expires."
     )
+
+
+def _retrying(client: GraphQLClient, attempt_once: t.Callable[[], _T]) -> _T:
+    """Call ``attempt_once`` again after busy answers and connection failures, ``client.retries`` times at most."""
+    attempt = 0
+    while True:
+        try:
+            return attempt_once()
+        except (_Busy, TransportError) as exc:
+            if attempt >= client.retries:
+                raise
+            client.backoff(attempt, exc.retry_after if isinstance(exc, _Busy) else None)
+            attempt += 1
 
 
 def _login_once(client: GraphQLClient, email: str, password: str) -> LoginSession:
@@ -133,27 +139,19 @@ def _final(exc: _Busy | TransportError, retries: int, what: str) -> SpeckleError
         return exc
     if exc.status == 429:
         return RateLimited(
-            f"The server kept rate-limiting {what} (HTTP 429 at {exc.path}) after {retries} retries. Wait and run "
-            "again, or raise retries.",
+            f"The server kept rate-limiting {what} (HTTP 429 at {exc.path}) after {retries_text(retries)}. Wait "
+            "and run again, or raise retries.",
             status=429,
         )
     return ServerError(
-        f"The server failed {what} with HTTP {exc.status} at {exc.path} (after {retries} retries). Check the "
+        f"The server failed {what} with HTTP {exc.status} at {exc.path} (after {retries_text(retries)}). Check the "
         "server's health and logs, then run again.",
         status=exc.status,
     )
 
 
 def _session_is_dead(client: GraphQLClient, session: LoginSession) -> bool:
-    probe = GraphQLClient(
-        client.server_url,
-        client.transport,
-        token=session.token,
-        timeout=client.timeout,
-        retries=client.retries,
-        sleep=client.sleep,
-        jitter=client.jitter,
-    )
+    probe = client.with_token(session.token)
     try:
         probe.execute(ACTIVE_USER_ID)
     except InvalidToken:

@@ -86,6 +86,18 @@ class GraphQLClient:
         self.sleep = sleep
         self.jitter = jitter
 
+    def with_token(self, token: str | None) -> GraphQLClient:
+        """The same server and settings, authenticated with ``token``: to ask a token itself whether it works."""
+        return GraphQLClient(
+            self.server_url,
+            self.transport,
+            token=token,
+            timeout=self.timeout,
+            retries=self.retries,
+            sleep=self.sleep,
+            jitter=self.jitter,
+        )
+
     def headers(self) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json", "User-Agent": USER_AGENT}
         if self.token:
@@ -162,8 +174,8 @@ class GraphQLClient:
             )
         if status == 429:
             raise RateLimited(
-                f"The server kept rate-limiting requests (HTTP 429) after {self.retries} retries. Wait and run again, "
-                "or raise retries.",
+                f"The server kept rate-limiting requests (HTTP 429) after {retries_text(self.retries)}. Wait and run "
+                "again, or raise retries.",
                 status=status,
             )
         if status in RETRYABLE_STATUSES and not _repeatable(operation):
@@ -175,7 +187,7 @@ class GraphQLClient:
             )
         payload = _decode_json(response)
         # 502/503/504 were retried; to a mutation that is not retry-safe they raised OutcomeUnknown above.
-        retried = f" (after {self.retries} retries)" if status in RETRYABLE_STATUSES else ""
+        retried = f" (after {retries_text(self.retries)})" if status in RETRYABLE_STATUSES else ""
         if payload is None:
             if status >= 500:
                 raise ServerError(
@@ -219,6 +231,10 @@ class GraphQLClient:
                 raise classify_errors(errors, status)
             raise ServerError(f"The server's answer (HTTP {status}) had no data and no errors.", status=status)
         return GraphQLResult(data=data, errors=errors, status=status)
+
+
+def retries_text(retries: int) -> str:
+    return "1 retry" if retries == 1 else f"{retries} retries"
 
 
 def _repeatable(operation: Operation) -> bool:

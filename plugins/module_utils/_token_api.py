@@ -129,15 +129,7 @@ def fetch_listing(client: GraphQLClient, *, managing: bool) -> Listing:
 
 def token_authenticates(client: GraphQLClient, secret: str, user_id: t.Any) -> bool:
     """True when ``secret`` still authenticates as ``user_id``: one ACTIVE_USER_ID request sent with it."""
-    probe = GraphQLClient(
-        client.server_url,
-        client.transport,
-        token=secret,
-        timeout=client.timeout,
-        retries=client.retries,
-        sleep=client.sleep,
-        jitter=client.jitter,
-    )
+    probe = client.with_token(secret)
     try:
         result = probe.execute(ACTIVE_USER_ID)
         result.raise_for_errors()

@@ -102,7 +102,7 @@ def test_login_honours_retry_after_and_reports_a_lasting_rate_limit():
     with pytest.raises(RateLimited) as exc:
         _auth.login(client, EMAIL, PASSWORD)
     assert exc.value.msg == (
-        "The server kept rate-limiting the login (HTTP 429 at /auth/local/login) after 1 retries. Wait and run "
+        "The server kept rate-limiting the login (HTTP 429 at /auth/local/login) after 1 retry. Wait and run "
         "again, or raise retries."
     )
     assert sleeps == [0.25 + 0.05]  # Retry-After plus a tenth of the (jittered) backoff
@@ -115,7 +115,7 @@ def test_login_reports_a_lasting_server_failure_at_the_exchange():
     with pytest.raises(ServerError) as exc:
         _auth.login(client, EMAIL, PASSWORD)
     assert exc.value.msg == (
-        "The server failed the login with HTTP 502 at /auth/token (after 1 retries). Check the server's health and "
+        "The server failed the login with HTTP 502 at /auth/token (after 1 retry). Check the server's health and "
         "logs, then run again."
     )
     transport.assert_done()
@@ -159,7 +159,7 @@ def test_logout_that_failed_warns_that_the_session_token_stays_valid():
     with pytest.raises(LoginFailed) as exc:
         _auth.logout(client, SESSION)
     assert exc.value.msg == (
-        "Logging out at the end of the task failed (HTTP 502 after 1 retries), so this task's session token stays "
+        "Logging out at the end of the task failed (HTTP 502 after 1 retry), so this task's session token stays "
         "valid until it expires."
     )
     assert SESSION.token not in exc.value.msg

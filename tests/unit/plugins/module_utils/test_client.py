@@ -206,7 +206,7 @@ def test_rate_limit_exhausted():
     with pytest.raises(RateLimited) as exc:
         client.execute(VERSION)
     assert exc.value.msg == (
-        "The server kept rate-limiting requests (HTTP 429) after 1 retries. Wait and run again, or raise retries."
+        "The server kept rate-limiting requests (HTTP 429) after 1 retry. Wait and run again, or raise retries."
     )
 
 

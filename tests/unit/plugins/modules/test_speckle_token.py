@@ -535,7 +535,7 @@ def test_revoke_failure_after_recreate_warns_and_returns_the_new_token(run):
     assert result["revoked_ids"] == []
     assert warnings(result) == [
         "The new token 'ci' (id a1b2c3d4e5) was created, but revoking the old token(s) failed: 0ldt0ken01: The "
-        "server failed with HTTP 502 (after 1 retries). Check the server's health and logs, then run again. Revoke "
+        "server failed with HTTP 502 (after 1 retry). Check the server's health and logs, then run again. Revoke "
         "them with state=absent and token_id."
     ]
     assert NEW_SECRET not in json.dumps(result["warnings"])
