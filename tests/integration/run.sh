@@ -30,9 +30,11 @@ speckle_python: "$python"
 speckle_emulator: "$repo/tests/emulator"
 speckle_test_lib: "$repo/tests/integration/lib.sh"
 ansible_python_interpreter: "$python"
+speckle_fault_seed: "${SPECKLE_FAULT_SEED:-4242}"
 YAML
 
 cd "$coll"
-# SPECKLE_TARGETS="a b" limits the run to those targets.
+# SPECKLE_TARGETS="a b" limits the run to those targets. ansible-test passes no environment variables on to the
+# targets, so SPECKLE_FAULT_SEED (the speckle_faults schedule) travels in integration_config.yml above.
 # shellcheck disable=SC2086
 ansible-test integration --python "$pyver" --color no ${SPECKLE_TARGETS:-} ${SPECKLE_INTEGRATION_ARGS:-}

@@ -4,14 +4,14 @@
 # (every kind, aimed at the list query, the create and the revoke mutation). After every step: no duplicate, no
 # orphan whose secret nobody has, no login token left, a failure that says what to do. At the end: no secret in
 # the -vvvv output or the Ansible log. Two lanes, each with an emulator of its own, run side by side to keep the
-# target short. SPECKLE_FAULT_SEED picks another schedule.
+# target short. SPECKLE_FAULT_SEED=N make integration picks another schedule (run.sh passes it in the config).
 set -euo pipefail
 # ansible-test copies integration_config.yml two levels above the target's working directory.
 lib=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["speckle_test_lib"])' ../../integration_config.yml)
 # shellcheck source=/dev/null
 source "$lib"
 
-seed=${SPECKLE_FAULT_SEED:-4242}
+seed=${SPECKLE_FAULT_SEED:-4242}  # from integration_config.yml, through lib.sh
 lanes=2
 echo "fault suite: seed $seed, $lanes lanes (set SPECKLE_FAULT_SEED to run another schedule)"
 started=$SECONDS
