@@ -69,9 +69,10 @@ def logout(client: GraphQLClient, session: LoginSession) -> None:
         else:
             reason = f"HTTP {exc.status} after {retries_text(client.retries)}"
     else:
-        if answer.status == 200:
+        if answer.status == 200 and isinstance(_json(answer.text), dict):
             return
-        reason = f"HTTP {answer.status}"
+        kind = "" if isinstance(_json(answer.text), dict) else f" with {answer.header('content-type') or 'no JSON'}"
+        reason = f"HTTP {answer.status}{kind}"
     # An earlier attempt may have logged out before its answer was lost: ask the session token itself.
     if _session_is_dead(client, session):
         return
@@ -176,10 +177,16 @@ def _json(text: str) -> object:
 
 
 def _unexpected(path: str, status: int, content_type: str | None, client: GraphQLClient) -> Exception:
+    if status >= 500:
+        return ServerError(
+            f"The server failed the login with HTTP {status} at {path}. Check the server's health and logs, then run "
+            "again.",
+            status=status,
+        )
     if content_type and "html" in content_type:
         return NotGraphQLEndpoint(
             f"{client.server_url}{path} answered with HTML (HTTP {status}): server_url does not point at the Speckle "
-            "server's API (is it the frontend's address?).",
+            "server's API (is it the frontend's address?). Set server_url to the Speckle server's API address.",
             status=status,
         )
     return LoginFailed(

@@ -10,9 +10,10 @@
     python fault_suite.py check ...                    leaks, fault coverage, final state and the summary line
 
 The schedule aims every fault kind at each of the three token operations (the list query, the create and the
-revoke mutation; the after_mutation kinds only at the mutations) and deals the pairs to lanes, each with an
-emulator of its own. A small model of each managed name's state (after the playbook's "run the task again")
-picks a task that sends the aimed-at request, so every armed fault fires; the playbook asserts that it did.
+revoke mutation; the after_mutation kinds only at the mutations) and at the login flow's two ends (the login and
+the logout of runs with email and password), and deals the pairs to lanes, each with an emulator of its own.
+A small model of each managed name's state (after the playbook's "run the task again") picks a task that sends
+the aimed-at request, so every armed fault fires; the playbook asserts that it did.
 """
 
 from __future__ import annotations
@@ -30,6 +31,21 @@ OPERATIONS = {
     "create": "SpeckleApiTokenCreate",
     "revoke": "SpeckleApiTokenRevoke",
 }
+# The login flow's ends, hit by runs with email and password. The access-code exchange (/auth/token) is left out:
+# a lost exchange leaves a session token nobody has, which the integration target speckle_token covers.
+AUTH_PATHS = {"login": "/auth/local/login", "logout": "/auth/logout"}
+# At the logout the module can only warn when every attempt fails (the session token then stays valid, which the
+# invariants forbid), so it gets only faults its retries outlast; integration target speckle_token covers the rest.
+LOGOUT_KINDS = (
+    "status:429",
+    "status:502",
+    "status:503",
+    "status:504",
+    "delay",
+    "drop",
+    "after_mutation:drop",
+    "after_mutation:502",
+)
 # (label, emulator kind, extra fault fields). The module runs with timeout 1.5 s: the delay is a timeout (and, for a
 # mutation, a request that the server completes after the client gave up).
 KINDS = (
@@ -102,8 +118,8 @@ def _candidates(target: str, states: dict) -> list:
             for dest in (False, True):
                 if op == "info" and dest:
                     continue
-                if target == "list":
-                    reaches = True
+                if target in ("list", "login", "logout"):
+                    reaches = True  # every run lists; a run with email and password logs in and out
                 elif target == "create":
                     reaches = _creates(op, state, dest)
                 else:
@@ -117,10 +133,12 @@ def _fault(label: str, target: str, rng: random.Random) -> dict:
     kind, extra = next((kind, extra) for name, kind, extra in KINDS if name == label)
     count = 1
     lost_answer = kind in ("status:502", "status:503", "status:504", "drop") or kind.startswith("after_mutation")
-    # The list query and the revoke are repeated after a lost answer; a 429 is repeated for every operation.
-    if kind == "status:429" or (target in ("list", "revoke") and lost_answer):
-        count = rng.randint(1, RETRIES + 1)  # RETRIES + 1 uses up every attempt
-    return {"kind": kind, "count": count, "operationName": OPERATIONS[target], **extra}
+    # The list query, the revoke, the login and the logout are repeated after a lost answer; a 429 is repeated for
+    # every request.
+    if kind == "status:429" or (target in ("list", "revoke", "login", "logout") and lost_answer):
+        count = rng.randint(1, RETRIES if target == "logout" else RETRIES + 1)  # RETRIES + 1 uses up every attempt
+    aim = {"path": AUTH_PATHS[target]} if target in AUTH_PATHS else {"operationName": OPERATIONS[target]}
+    return {"kind": kind, "count": count, **aim, **extra}
 
 
 def _advance(op: str, state: NameState, dest: bool, args: dict) -> None:
@@ -161,7 +179,7 @@ def _lane(combos: list, rng: random.Random) -> list:
             "name": name,
             "module": "info" if op == "info" else "token",
             "op": op,
-            "auth": rng.choice(["token", "login"]),
+            "auth": "login" if target in AUTH_PATHS else rng.choice(["token", "login"]),
             "dest": dest,
             "state": args.get("state", "present"),
             "scopes": args.get("scopes"),
@@ -183,6 +201,8 @@ def build_schedule(seed: int, lanes: int) -> dict:
     rng = random.Random(seed)
     combos = [(label, target) for label, _kind, _extra in KINDS for target in OPERATIONS]
     combos = [(label, target) for label, target in combos if not (label.startswith("after_") and target == "list")]
+    combos += [(label, "login") for label, _kind, _extra in KINDS]
+    combos += [(label, "logout") for label in LOGOUT_KINDS]
     rng.shuffle(combos)
     return {
         "seed": seed,
@@ -272,12 +292,11 @@ def check(args: argparse.Namespace) -> int:
                 entry = json.loads(line)
                 if entry.get("fault"):
                     injected += 1
-                    fired.add((entry["fault"], entry.get("operationName")))
+                    fired.add((entry["fault"], entry.get("operationName") or entry.get("path")))
     kinds = {label: kind for label, kind, _extra in KINDS}
+    aims = {**OPERATIONS, **AUTH_PATHS}
     missing = [
-        f"{label} at {target}"
-        for label, target in schedule["combos"]
-        if (kinds[label], OPERATIONS[target]) not in fired
+        f"{label} at {target}" for label, target in schedule["combos"] if (kinds[label], aims[target]) not in fired
     ]
 
     # The server's final state, once more: one token at most per name, and only tokens whose secret is known.

@@ -13,6 +13,7 @@ from ansible_collections.speckle.server.plugins.module_utils._client import Grap
 from ansible_collections.speckle.server.plugins.module_utils._errors import (
     ConnectionFailure,
     LoginFailed,
+    NotGraphQLEndpoint,
     RateLimited,
     ServerError,
 )
@@ -171,6 +172,43 @@ def test_logout_refused_outright_is_checked_once():
     client, transport, sleeps = client_for([logout_step(refused), probe_step(alive=True)])
     with pytest.raises(LoginFailed) as exc:
         _auth.logout(client, SESSION)
-    assert exc.value.msg.startswith("Logging out at the end of the task failed (HTTP 400), so")
+    assert exc.value.msg.startswith("Logging out at the end of the task failed (HTTP 400 with text/html), so")
     assert sleeps == []
+    transport.assert_done()
+
+
+def test_a_200_page_that_is_not_the_servers_answer_is_not_taken_for_a_logout():
+    page = HTTPResponse(200, {"content-type": "text/html"}, "<html>proxy says hello</html>")
+    client, transport, _sleeps = client_for([logout_step(page), probe_step(alive=True)])
+    with pytest.raises(LoginFailed) as exc:
+        _auth.logout(client, SESSION)
+    assert exc.value.msg == (
+        "Logging out at the end of the task failed (HTTP 200 with text/html), so this task's session token stays "
+        "valid until it expires."
+    )
+    transport.assert_done()
+
+
+def test_a_server_failure_at_the_login_is_not_blamed_on_the_auth_strategy():
+    broken = HTTPResponse(500, {"content-type": "application/json"}, '{"error": "boom"}')
+    client, transport, sleeps = client_for([login_step(broken)])
+    with pytest.raises(ServerError) as exc:
+        _auth.login(client, EMAIL, PASSWORD)
+    assert exc.value.msg == (
+        "The server failed the login with HTTP 500 at /auth/local/login. Check the server's health and logs, then "
+        "run again."
+    )
+    assert sleeps == []
+    transport.assert_done()
+
+
+def test_an_html_page_at_the_login_points_at_server_url():
+    page = HTTPResponse(200, {"content-type": "text/html; charset=utf-8"}, "<!DOCTYPE html>")
+    client, transport, _sleeps = client_for([login_step(page)])
+    with pytest.raises(NotGraphQLEndpoint) as exc:
+        _auth.login(client, EMAIL, PASSWORD)
+    assert exc.value.msg == (
+        f"{URL}/auth/local/login answered with HTML (HTTP 200): server_url does not point at the Speckle server's "
+        "API (is it the frontend's address?). Set server_url to the Speckle server's API address."
+    )
     transport.assert_done()
