@@ -13,7 +13,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_PYTHON_INTERPRETER := $(PY)
 PYVER := $(shell python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null || echo 3.11)
 
-.PHONY: docs help venv collection demo test sanity units integration emulator-test lint format changelog build clean bench
+.PHONY: docs help venv collection demo test sanity units python-matrix integration emulator-test lint format changelog build clean bench
 
 help:
 	@echo "make demo   - run examples/demo.yml against SPECKLE_SERVER_URL, or the bundled emulator"
@@ -66,7 +66,7 @@ $(DOCS_VENV)/.installed: docs/requirements.txt
 docs: build $(DOCS_VENV)/.installed
 	PATH=$(DOCS_VENV)/bin:$$PATH bash docs/build-site.sh "$$(ls $(BUILD)/speckle-server-*.tar.gz | tail -n1)" $(BUILD)/docs
 
-test: lint sanity units emulator-test integration
+test: lint sanity units python-matrix emulator-test integration
 	@echo "make test: all suites passed"
 
 # ansible-test bootstraps pip in its sanity venvs with a script it downloads from a host outside
@@ -81,6 +81,9 @@ sanity: collection
 
 units: collection
 	cd $(COLL) && ansible-test units --python $(PYVER) --color no
+
+python-matrix: collection
+	bash tests/tools/python_matrix.sh $(COLL) $(PYVER)
 
 emulator-test: venv
 	$(PY) -m pytest -q -p no:cacheprovider tests/emulator
