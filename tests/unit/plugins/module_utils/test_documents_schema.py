@@ -16,7 +16,7 @@ from ansible_collections.speckle.server.plugins.module_utils import _documents
 from ansible_collections.speckle.server.plugins.module_utils._documents import ALL_OPERATIONS, compose_server_info
 from ansible_collections.speckle.server.plugins.module_utils._facts import SUBSETS
 
-graphql = pytest.importorskip("graphql", reason="graphql-core is not installed (make test installs it)")
+graphql = pytest.importorskip("graphql", reason="graphql-core is not installed (see tests/unit/requirements.txt)")
 
 
 def _find_introspection() -> Path | None:
