@@ -16,9 +16,14 @@ speckle_start_emulator legacy --port 0 --legacy --server-version 2.5.0
 speckle_playbook legacy.yml -e "url=$EMU_URL" -e "request_log=$speckle_tmp/legacy.log" "$@"
 
 port=$(speckle_free_port)
-(sleep 4 && exec "$SPECKLE_PYTHON" "$SPECKLE_EMULATOR" --host 127.0.0.1 --port "$port" >"$speckle_tmp/late.out" 2>&1) &
+# The emulator starts 3 s after the playbook says it is about to wait (however slow ansible-playbook starts).
+(
+  for _ in $(seq 600); do [ -e "$speckle_tmp/waiting" ] && break; sleep 0.1; done
+  sleep 3
+  exec "$SPECKLE_PYTHON" "$SPECKLE_EMULATOR" --host 127.0.0.1 --port "$port" >"$speckle_tmp/late.out" 2>&1
+) &
 speckle_pids+=("$!")
-speckle_playbook wait.yml -e "url=http://127.0.0.1:$port" "$@"
+speckle_playbook wait.yml -e "url=http://127.0.0.1:$port" -e "marker=$speckle_tmp/waiting" "$@"
 
 speckle_start_emulator faults --port 0
 speckle_playbook faults.yml -e "url=$EMU_URL" "$@"
