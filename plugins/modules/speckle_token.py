@@ -16,6 +16,10 @@ description:
     token must change (see O(recreate) and O(rotate_before)), the module creates a new token first, writes it to
     O(dest) if set, returns it in RV(token), and only then revokes the old one. If revoking the old one fails, the
     module warns and still returns the new token.
+  - When an answer is lost (a dropped connection, a timeout, HTTP 502, 503 or 504), a revocation is sent again (up
+    to O(retries) times), but a creation never is. After a creation whose answer was lost, the module lists the
+    tokens again, revokes any new token with this name (its secret reached nobody), and fails saying so; running
+    the task again is safe.
   - Managing tokens needs the C(tokens:write) scope. A personal access token can never hold it on current servers,
     so log in with O(email) and O(password) (the module logs out again at the end), or pass a login token that
     holds C(tokens:write) as O(token). A PAT used as O(token) gets a clear error before anything is changed.
