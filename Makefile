@@ -13,7 +13,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_PYTHON_INTERPRETER := $(PY)
 PYVER := $(shell python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null || echo 3.11)
 
-.PHONY: docs help venv collection demo test sanity units python-matrix integration emulator-test lint format changelog build clean bench
+.PHONY: docs help venv collection demo test sanity units python-matrix ee-check integration emulator-test lint format changelog build clean bench
 
 help:
 	@echo "make demo   - run examples/demo.yml against SPECKLE_SERVER_URL, or the bundled emulator"
@@ -66,7 +66,16 @@ $(DOCS_VENV)/.installed: docs/requirements.txt
 docs: build $(DOCS_VENV)/.installed
 	PATH=$(DOCS_VENV)/bin:$$PATH bash docs/build-site.sh "$$(ls $(BUILD)/speckle-server-*.tar.gz | tail -n1)" $(BUILD)/docs
 
-test: lint sanity units python-matrix emulator-test integration
+EE_VENV := $(ROOT)/.venv-ee
+$(EE_VENV)/.installed: tests/ee/requirements.txt
+	python3 -m venv $(EE_VENV)
+	$(EE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/ee/requirements.txt
+	touch $@
+
+ee-check: collection $(EE_VENV)/.installed
+	bash tests/ee/check.sh $(BUILD) $(EE_VENV)/bin/ansible-builder
+
+test: lint sanity units python-matrix ee-check emulator-test integration
 	@echo "make test: all suites passed"
 
 # ansible-test bootstraps pip in its sanity venvs with a script it downloads from a host outside
