@@ -69,9 +69,10 @@ def logout(client: GraphQLClient, session: LoginSession) -> None:
         else:
             reason = f"HTTP {exc.status} after {retries_text(client.retries)}"
     else:
-        if answer.status == 200 and isinstance(_json(answer.text), dict):
+        is_json = isinstance(_json(answer.text), dict)
+        if answer.status == 200 and is_json:
             return
-        kind = "" if isinstance(_json(answer.text), dict) else f" with {answer.header('content-type') or 'no JSON'}"
+        kind = "" if is_json else f" with {answer.header('content-type') or 'no JSON'}"
         reason = f"HTTP {answer.status}{kind}"
     # An earlier attempt may have logged out before its answer was lost: ask the session token itself.
     if _session_is_dead(client, session):
