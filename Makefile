@@ -21,10 +21,15 @@ help:
 	@echo "make lint   - ruff check and format check"
 	@echo "make docs   - build the HTML docs site into .build/docs"
 
+# Every venv here: one directory, one requirements file (the prerequisite), a stamp when it is complete.
+define venv_recipe
+python3 -m venv $(@D)
+$(@D)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+touch $@
+endef
+
 $(VENV)/.installed: requirements/dev.txt
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
-	touch $@
+	$(venv_recipe)
 
 venv: $(VENV)/.installed
 
@@ -58,9 +63,7 @@ bench: venv build
 
 DOCS_VENV := $(ROOT)/.venv-docs
 $(DOCS_VENV)/.installed: docs/requirements.txt
-	python3 -m venv $(DOCS_VENV)
-	$(DOCS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r docs/requirements.txt
-	touch $@
+	$(venv_recipe)
 
 # The HTML docs site (antsibull-docs + Sphinx) in .build/docs; open .build/docs/index.html.
 docs: build $(DOCS_VENV)/.installed
@@ -68,9 +71,7 @@ docs: build $(DOCS_VENV)/.installed
 
 EE_VENV := $(ROOT)/.venv-ee
 $(EE_VENV)/.installed: tests/ee/requirements.txt
-	python3 -m venv $(EE_VENV)
-	$(EE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/ee/requirements.txt
-	touch $@
+	$(venv_recipe)
 
 ee-check: collection $(EE_VENV)/.installed
 	bash tests/ee/check.sh $(BUILD) $(EE_VENV)/bin/ansible-builder
