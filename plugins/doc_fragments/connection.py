@@ -19,25 +19,33 @@ options:
     required: true
   token:
     description:
-      - "A Speckle API token (personal access token or login token), sent as C(Authorization: Bearer ...)."
+      - "A Speckle API token (personal access token, login token, or the token of a M(speckle.server.speckle_session)
+        login), sent as C(Authorization: Bearer ...)."
       - Optional for public facts (server info, version, apps).
       - Managing tokens needs the C(tokens:write) scope, which a personal access token can never hold on current
-        servers; use O(email) and O(password) for that instead.
-      - If not set, the value of the E(SPECKLE_TOKEN) environment variable is used.
+        servers. Use a session's token for that (log in once per play with M(speckle.server.speckle_session)), or
+        O(email) and O(password).
+      - If none of O(token), O(email) and O(password) is set, the value of the E(SPECKLE_TOKEN) environment variable is
+        used. So a task that sets O(token) ignores E(SPECKLE_EMAIL) and E(SPECKLE_PASSWORD), which a CI job may export
+        for its one login.
       - Mutually exclusive with O(email) and O(password).
     type: str
   email:
     description:
       - Email of a local (email and password) account. With O(password), the module logs in through the server's
         local login flow, works with the short-lived session token, and always logs out at the end, on failure too.
+      - Each such task spends one login, and the server allows only 4 logins per 10 minutes, then 10 more per 30
+        minutes, by default. For more than a few tasks, log in once with M(speckle.server.speckle_session) and pass
+        its token instead. A login refused for longer than 30 seconds fails at once, saying until when.
       - The login and the logout are retried like queries (see O(retries)). If the logout keeps failing and the
         session token still works, the module warns that it stays valid until it expires.
-      - If not set, the value of the E(SPECKLE_EMAIL) environment variable is used.
+      - If neither O(token) nor O(email) is set, the value of the E(SPECKLE_EMAIL) environment variable is used (when
+        E(SPECKLE_TOKEN) is not set).
     type: str
   password:
     description:
       - Password for O(email).
-      - If not set, the value of the E(SPECKLE_PASSWORD) environment variable is used.
+      - If not set, the value of the E(SPECKLE_PASSWORD) environment variable is used, unless O(token) is set.
     type: str
   validate_certs:
     description:
@@ -60,6 +68,8 @@ options:
       - A creation is retried only when the server cannot have run it (the connection was never made, or HTTP 429).
         A revocation is retried like a query, since repeating it is harmless; a repeat that finds the token gone counts
         as revoked.
+      - A server's C(Retry-After) is honoured up to 30 seconds. A 429 that asks for a longer wait fails at once, since
+        more retries cannot help; the message says until when the server refuses.
     type: int
     default: 3
 requirements:

@@ -53,14 +53,14 @@ class ArgumentSpec:
 CONNECTION_ARGSPEC = ArgumentSpec(
     {
         "server_url": {"type": "str", "required": True, "fallback": (env_fallback, ["SPECKLE_SERVER_URL"])},
-        "token": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SPECKLE_TOKEN"])},
-        "email": {"type": "str", "fallback": (env_fallback, ["SPECKLE_EMAIL"])},
-        "password": {"type": "str", "no_log": True, "fallback": (env_fallback, ["SPECKLE_PASSWORD"])},
+        # No argspec fallbacks for credentials: _credentials reads the environment only for what a task leaves unset.
+        "token": {"type": "str", "no_log": True},
+        "email": {"type": "str"},
+        "password": {"type": "str", "no_log": True},
         "validate_certs": {"type": "bool", "default": True},
         "ca_path": {"type": "path"},
         "timeout": {"type": "float", "default": 30.0},
         "retries": {"type": "int", "default": 3},
     },
     mutually_exclusive=[["token", "email"], ["token", "password"]],
-    required_together=[["email", "password"]],
 )

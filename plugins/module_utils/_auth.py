@@ -24,18 +24,23 @@ from urllib.parse import parse_qs, urlsplit
 from ansible_collections.speckle.server.plugins.module_utils._client import (
     RETRYABLE_STATUSES,
     GraphQLClient,
-    parse_retry_after,
     retries_text,
 )
 from ansible_collections.speckle.server.plugins.module_utils._documents import ACTIVE_USER_ID
 from ansible_collections.speckle.server.plugins.module_utils._errors import (
     InvalidToken,
     LoginFailed,
+    LogoutFailed,
     NotGraphQLEndpoint,
     RateLimited,
     ServerError,
     SpeckleError,
     TransportError,
+)
+from ansible_collections.speckle.server.plugins.module_utils._rate_limit import (
+    MAX_RETRY_AFTER,
+    parse_retry_after,
+    too_long_to_wait,
 )
 from ansible_collections.speckle.server.plugins.module_utils._transport import HTTPResponse
 
@@ -50,16 +55,19 @@ class LoginSession:
     refresh_token: str
 
 
-def login(client: GraphQLClient, email: str, password: str) -> LoginSession:
-    """Run ``/auth/local/login`` then ``/auth/token``, from the start again while answers are lost."""
+def login(client: GraphQLClient, email: str, password: str, *, session_module: bool = False) -> LoginSession:
+    """Run ``/auth/local/login`` then ``/auth/token``, from the start again while answers are lost.
+
+    ``session_module`` says the caller is ``speckle_session``, which changes the advice when logins are refused.
+    """
     try:
         return _retrying(client, lambda: _login_once(client, email, password))
     except (_Busy, TransportError) as exc:
-        raise _final(exc, client.retries, "the login") from None
+        raise _final(exc, client.retries, "the login", session_module) from None
 
 
 def logout(client: GraphQLClient, session: LoginSession) -> None:
-    """End the session so its token stops working; raise ``LoginFailed`` if it may still work."""
+    """End the session so its token stops working; raise ``LogoutFailed`` if it may still work."""
     body = {"token": session.token, "refreshToken": session.refresh_token}
     try:
         answer = _retrying(client, lambda: _post(client, "/auth/logout", body))
@@ -77,9 +85,10 @@ def logout(client: GraphQLClient, session: LoginSession) -> None:
     # An earlier attempt may have logged out before its answer was lost: ask the session token itself.
     if _session_is_dead(client, session):
         return
-    raise LoginFailed(
+    raise LogoutFailed(
         f"Logging out at the end of the task failed ({reason}), so this task's session token stays valid until it "
-        "expires."
+        "expires.",
+        reason=reason,
     )
 
 
@@ -90,7 +99,7 @@ def _retrying(client: GraphQLClient, attempt_once: t.Callable[[], _T]) -> _T:
         try:
             return attempt_once()
         except (_Busy, TransportError) as exc:
-            if attempt >= client.retries:
+            if attempt >= client.retries or (isinstance(exc, _Busy) and exc.retry_after > MAX_RETRY_AFTER):
                 raise
             client.backoff(attempt, exc.retry_after if isinstance(exc, _Busy) else None)
             attempt += 1
@@ -121,25 +130,30 @@ def _login_once(client: GraphQLClient, email: str, password: str) -> LoginSessio
 class _Busy(Exception):
     """A 429 or 502/503/504 from an auth endpoint: worth another try."""
 
-    def __init__(self, path: str, status: int, retry_after: float) -> None:
+    def __init__(self, path: str, status: int, retry_after: float, reset: str | None) -> None:
         super().__init__(path)
         self.path = path
         self.status = status
         self.retry_after = retry_after
+        self.reset = reset
 
 
 def _post(client: GraphQLClient, path: str, body: dict[str, t.Any]) -> HTTPResponse:
     answer = client.post_rest(path, body)
     if answer.status == 429 or answer.status in RETRYABLE_STATUSES:
-        raise _Busy(path.split("?", 1)[0], answer.status, parse_retry_after(answer.header("retry-after")))
+        retry_after = parse_retry_after(answer.header("retry-after"))
+        raise _Busy(path.split("?", 1)[0], answer.status, retry_after, answer.header("x-ratelimit-reset"))
     return answer
 
 
-def _final(exc: _Busy | TransportError, retries: int, what: str) -> SpeckleError:
-    """The error to report once the retries are used up."""
+def _final(exc: _Busy | TransportError, retries: int, what: str, session_module: bool) -> SpeckleError:
+    """The error to report once the retries are used up, or at once for a 429 whose wait is too long."""
     if isinstance(exc, TransportError):
         return exc
     if exc.status == 429:
+        refused = too_long_to_wait(exc.path, exc.retry_after, exc.reset, session_module=session_module)
+        if refused is not None:
+            return refused
         return RateLimited(
             f"The server kept rate-limiting {what} (HTTP 429 at {exc.path}) after {retries_text(retries)}. Wait "
             "and run again, or raise retries.",

@@ -14,7 +14,6 @@ when it is retry-safe (a revoke: a repeat changes nothing and says so).
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
 import typing as t
@@ -34,6 +33,11 @@ from ansible_collections.speckle.server.plugins.module_utils._errors import (
     TransportError,
     error_code,
 )
+from ansible_collections.speckle.server.plugins.module_utils._rate_limit import (
+    MAX_RETRY_AFTER,
+    parse_retry_after,
+    too_long_to_wait,
+)
 from ansible_collections.speckle.server.plugins.module_utils._sanitize import safe_server_message
 from ansible_collections.speckle.server.plugins.module_utils._transport import HTTPResponse, Transport
 
@@ -41,7 +45,6 @@ COLLECTION_VERSION = "0.1.0"
 USER_AGENT = f"ansible-collection-speckle.server/{COLLECTION_VERSION}"
 
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
-MAX_RETRY_AFTER = 30.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 
@@ -127,6 +130,10 @@ class GraphQLClient:
                     ) from None
                 raise
             retry_after = self._retry_delay(operation, response)
+            if response.status == 429 and retry_after is not None:
+                refused = too_long_to_wait("/graphql", retry_after, response.header("x-ratelimit-reset"))
+                if refused is not None:
+                    raise refused
             if retry_after is not None and attempt < self.retries:
                 answer_lost = answer_lost or response.status != 429  # a 429 was refused before it ran
                 self.backoff(attempt, retry_after)
@@ -301,16 +308,3 @@ def _plain_error_text(payload: t.Any) -> str | None:
     if isinstance(error, dict):
         return str(error.get("message") or error.get("code") or "")
     return str(error)
-
-
-def parse_retry_after(value: str | None) -> float:
-    """Retry-After in (fractional) seconds; an HTTP date or garbage counts as no hint."""
-    if not value:
-        return 0.0
-    try:
-        seconds = float(value)
-    except ValueError:
-        return 0.0
-    if math.isnan(seconds) or seconds < 0:
-        return 0.0
-    return seconds

@@ -75,6 +75,7 @@ ACTIVE_USER_TOKENS = Operation(
     f"query SpeckleActiveUserTokens {{ activeUser {{ {USER_FIELDS} apiTokens {{ {API_TOKEN_FIELDS} }} }} }}",
 )
 ACTIVE_USER_ID = Operation("SpeckleActiveUserId", "query SpeckleActiveUserId { activeUser { id } }")
+SESSION_USER = Operation("SpeckleSessionUser", f"query SpeckleSessionUser {{ activeUser {{ {USER_FIELDS} }} }}")
 API_TOKEN_CREATE = Operation(
     "SpeckleApiTokenCreate",
     "mutation SpeckleApiTokenCreate($token: ApiTokenCreateInput!) { apiTokenCreate(token: $token) }",
@@ -119,4 +120,10 @@ def compose_server_info(subsets: t.Iterable[str], dropped: t.Collection[tuple[st
     return Operation(SERVER_INFO_OPERATION_NAME, document)
 
 
-ALL_OPERATIONS: tuple[Operation, ...] = (ACTIVE_USER_TOKENS, ACTIVE_USER_ID, API_TOKEN_CREATE, API_TOKEN_REVOKE)
+ALL_OPERATIONS: tuple[Operation, ...] = (
+    ACTIVE_USER_TOKENS,
+    ACTIVE_USER_ID,
+    SESSION_USER,
+    API_TOKEN_CREATE,
+    API_TOKEN_REVOKE,
+)

@@ -116,6 +116,14 @@ class LoginFailed(SpeckleError):
     """The email and password login flow did not yield a session token."""
 
 
+class LogoutFailed(SpeckleError):
+    """Logging out failed and the session token still works; ``reason`` says what the server answered."""
+
+    def __init__(self, msg: str, reason: str) -> None:
+        super().__init__(msg)
+        self.reason = reason
+
+
 def error_code(error: dict[str, t.Any]) -> str:
     """The ``extensions.code`` of one GraphQL error, or an empty string."""
     extensions = error.get("extensions")

@@ -105,7 +105,9 @@ class ServerFacts:
                 if not exc.status or exc.status < 500:
                     raise
                 error = exc
-            if time.monotonic() + WAIT_INTERVAL > deadline:
+            # A rate limit that lasts past the deadline is not a server coming up: waiting cannot help.
+            server_wait = error.details.get("retry_after", 0.0) if isinstance(error, RateLimited) else 0.0
+            if time.monotonic() + max(WAIT_INTERVAL, server_wait) > deadline:
                 raise error
             self.sleep(WAIT_INTERVAL)
 

@@ -14,6 +14,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.speckle.server.plugins.module_utils._argspec import CONNECTION_ARGSPEC, ArgumentSpec
 from ansible_collections.speckle.server.plugins.module_utils._auth import login, logout
 from ansible_collections.speckle.server.plugins.module_utils._client import GraphQLClient
+from ansible_collections.speckle.server.plugins.module_utils._credentials import resolve_credentials
 from ansible_collections.speckle.server.plugins.module_utils._errors import ConfigurationError, SpeckleError
 from ansible_collections.speckle.server.plugins.module_utils._transport import (
     HAS_REQUESTS,
@@ -58,16 +59,22 @@ class SpeckleModule:
         if secret:
             self.ansible.no_log_values.add(secret)
 
-    def run(self, action: Action, validate: t.Callable[[SpeckleModule], None] | None = None) -> None:
+    def run(
+        self, action: Action, validate: t.Callable[[SpeckleModule], None] | None = None, *, log_in: bool = True
+    ) -> None:
         """Connect, run ``action`` and exit; a ``SpeckleError`` becomes ``fail_json`` here and only here.
 
         ``validate`` checks the options before anything is sent, the email and password login included.
+        ``log_in=False`` hands the action a client without credentials: ``speckle_session`` logs in itself.
         """
         try:
             if validate is not None:
                 validate(self)
-            with self.connect() as client:
-                result = action(self, client)
+            if log_in:
+                with self.connect() as client:
+                    result = action(self, client)
+            else:
+                result = action(self, self.client())
         except SpeckleError as exc:
             self.ansible.fail_json(msg=exc.msg, **exc.details)
         else:
@@ -76,21 +83,14 @@ class SpeckleModule:
     @contextmanager
     def connect(self) -> t.Iterator[GraphQLClient]:
         """A client for ``server_url``; with email and password, a logged-in one that logs out at the end."""
-        if self.params["timeout"] <= 0:
-            raise ConfigurationError("timeout must be a positive number of seconds.")
-        if self.params["retries"] < 0:
-            raise ConfigurationError("retries must be 0 or more.")
-        client = GraphQLClient(
-            normalize_server_url(self.params["server_url"]),
-            self.transport_factory(),
-            token=self.params["token"],
-            timeout=self.params["timeout"],
-            retries=self.params["retries"],
-        )
-        if not self.params.get("email"):
+        credentials = resolve_credentials(self.params)
+        self.hide(credentials.token)
+        self.hide(credentials.password)
+        client = self.client(token=credentials.token)
+        if not credentials.logs_in:
             yield client
             return
-        session = login(client, self.params["email"], self.params["password"])
+        session = login(client, credentials.email or "", credentials.password or "")
         self.hide(session.token)
         self.hide(session.refresh_token)
         client.token = session.token
@@ -102,6 +102,20 @@ class SpeckleModule:
                 logout(client, session)
             except SpeckleError as exc:
                 self.warn(exc.msg)
+
+    def client(self, token: str | None = None) -> GraphQLClient:
+        """A client for ``server_url`` with the task's timeout and retries; not logged in."""
+        if self.params["timeout"] <= 0:
+            raise ConfigurationError("timeout must be a positive number of seconds.")
+        if self.params["retries"] < 0:
+            raise ConfigurationError("retries must be 0 or more.")
+        return GraphQLClient(
+            normalize_server_url(self.params["server_url"]),
+            self.transport_factory(),
+            token=token,
+            timeout=self.params["timeout"],
+            retries=self.params["retries"],
+        )
 
     def _default_transport(self) -> RequestsTransport:
         return RequestsTransport(validate_certs=self.params["validate_certs"], ca_path=self.params["ca_path"])

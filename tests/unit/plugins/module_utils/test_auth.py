@@ -13,6 +13,7 @@ from ansible_collections.speckle.server.plugins.module_utils._client import Grap
 from ansible_collections.speckle.server.plugins.module_utils._errors import (
     ConnectionFailure,
     LoginFailed,
+    LogoutFailed,
     NotGraphQLEndpoint,
     RateLimited,
     ServerError,
@@ -157,7 +158,7 @@ def test_logout_whose_answers_stay_lost_is_fine_when_the_session_token_is_dead()
 
 def test_logout_that_failed_warns_that_the_session_token_stays_valid():
     client, transport, _sleeps = client_for([logout_step(GATEWAY), logout_step(GATEWAY), probe_step(alive=True)], 1)
-    with pytest.raises(LoginFailed) as exc:
+    with pytest.raises(LogoutFailed) as exc:
         _auth.logout(client, SESSION)
     assert exc.value.msg == (
         "Logging out at the end of the task failed (HTTP 502 after 1 retry), so this task's session token stays "
@@ -170,7 +171,7 @@ def test_logout_that_failed_warns_that_the_session_token_stays_valid():
 def test_logout_refused_outright_is_checked_once():
     refused = HTTPResponse(400, {"content-type": "text/html"}, "Something went wrong while trying to logout.")
     client, transport, sleeps = client_for([logout_step(refused), probe_step(alive=True)])
-    with pytest.raises(LoginFailed) as exc:
+    with pytest.raises(LogoutFailed) as exc:
         _auth.logout(client, SESSION)
     assert exc.value.msg.startswith("Logging out at the end of the task failed (HTTP 400 with text/html), so")
     assert sleeps == []
@@ -180,7 +181,7 @@ def test_logout_refused_outright_is_checked_once():
 def test_a_200_page_that_is_not_the_servers_answer_is_not_taken_for_a_logout():
     page = HTTPResponse(200, {"content-type": "text/html"}, "<html>proxy says hello</html>")
     client, transport, _sleeps = client_for([logout_step(page), probe_step(alive=True)])
-    with pytest.raises(LoginFailed) as exc:
+    with pytest.raises(LogoutFailed) as exc:
         _auth.logout(client, SESSION)
     assert exc.value.msg == (
         "Logging out at the end of the task failed (HTTP 200 with text/html), so this task's session token stays "
@@ -211,4 +212,46 @@ def test_an_html_page_at_the_login_points_at_server_url():
         f"{URL}/auth/local/login answered with HTML (HTTP 200): server_url does not point at the Speckle server's "
         "API (is it the frontend's address?). Set server_url to the Speckle server's API address."
     )
+    transport.assert_done()
+
+
+LOGIN_REFUSED = json_response(
+    429,
+    {
+        "error": {
+            "message": "You have sent too many requests. You are being rate limited. Please try again later.",
+            "code": "RATE_LIMIT_ERROR",
+        }
+    },
+    {"Retry-After": "599.274", "X-RateLimit-Reset": "2026-12-01T22:40:00.000Z"},
+)
+
+
+def test_a_login_refused_for_minutes_fails_at_once_without_sleeping():
+    client, transport, sleeps = client_for([login_step(LOGIN_REFUSED)])
+    with pytest.raises(RateLimited) as exc:
+        _auth.login(client, EMAIL, PASSWORD)
+    assert exc.value.msg.startswith(
+        "The server refused the login (HTTP 429 at /auth/local/login) and asks to wait 600 s, until "
+        "2026-12-01T22:40:00Z. A Speckle server allows 4 logins per 10 minutes"
+    )
+    assert "speckle.server.speckle_session" in exc.value.msg
+    assert "retries" not in exc.value.msg
+    assert sleeps == []
+    transport.assert_done()
+
+
+def test_a_session_login_refused_for_minutes_says_when_to_run_again():
+    client, transport, sleeps = client_for([login_step(LOGIN_REFUSED)])
+    with pytest.raises(RateLimited) as exc:
+        _auth.login(client, EMAIL, PASSWORD, session_module=True)
+    assert "Run the play again after 2026-12-01T22:40:00Z." in exc.value.msg
+    assert sleeps == []
+    transport.assert_done()
+
+
+def test_a_short_login_refusal_is_still_slept_through():
+    client, transport, sleeps = client_for([login_step(LIMITED), login_step(), token_step()])
+    assert _auth.login(client, EMAIL, PASSWORD) == SESSION
+    assert sleeps == [0.25 + 0.05]
     transport.assert_done()

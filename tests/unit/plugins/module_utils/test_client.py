@@ -178,12 +178,12 @@ def test_missing_data():
     assert exc.value.msg == "The server's answer (HTTP 200) had no data and no errors."
 
 
-def test_query_retries_429_honouring_fractional_retry_after_clamped():
+def test_query_retries_429_honouring_fractional_retry_after_up_to_the_clamp():
     limited = json_response(429, {"error": {"message": "You have sent too many requests", "code": "RATE_LIMIT_ERROR"}})
     limited.headers["retry-after"] = "0.517"
-    very_limited = json_response(429, {"error": {"code": "RATE_LIMIT_ERROR"}}, {"Retry-After": "3600"})
+    at_the_clamp = json_response(429, {"error": {"code": "RATE_LIMIT_ERROR"}}, {"Retry-After": "30"})
     ok = json_response(200, {"data": {"serverInfo": {"version": "dev"}}})
-    client, transport, sleeps = make_client([Exchange(GQL, limited), Exchange(GQL, very_limited), Exchange(GQL, ok)])
+    client, transport, sleeps = make_client([Exchange(GQL, limited), Exchange(GQL, at_the_clamp), Exchange(GQL, ok)])
     assert client.execute(VERSION).data["serverInfo"]["version"] == "dev"
     assert sleeps == [pytest.approx(0.517 + 0.05), pytest.approx(30.0 + 0.1)]
     transport.assert_done()
@@ -315,3 +315,20 @@ def test_partial_errors_are_returned_with_data():
     assert result.data == {"user": {"id": "1"}}
     assert result.errors_at("tokens") == errors
     assert result.errors_at("user") == []
+
+
+def test_a_429_longer_than_the_clamp_fails_at_once_and_says_until_when():
+    limited = json_response(
+        429,
+        {"error": {"code": "RATE_LIMIT_ERROR"}},
+        {"Retry-After": "45.2", "X-RateLimit-Reset": "2026-12-01T22:30:45.200Z"},
+    )
+    client, transport, sleeps = make_client([Exchange(GQL, limited)])
+    with pytest.raises(RateLimited) as exc:
+        client.execute(VERSION)
+    assert exc.value.msg == (
+        "The server rate-limited this client (HTTP 429 at /graphql) and asks to wait 46 s, until 2026-12-01T22:30:45Z, "
+        "longer than a module waits (30 s at most). Run the task again after 2026-12-01T22:30:45Z."
+    )
+    assert sleeps == []
+    transport.assert_done()
