@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 from ansible_collections.speckle.server.plugins.module_utils._client import (
     RETRYABLE_STATUSES,
     GraphQLClient,
+    not_the_api,
     retries_text,
 )
 from ansible_collections.speckle.server.plugins.module_utils._documents import ACTIVE_USER_ID
@@ -31,7 +32,6 @@ from ansible_collections.speckle.server.plugins.module_utils._errors import (
     InvalidToken,
     LoginFailed,
     LogoutFailed,
-    NotGraphQLEndpoint,
     RateLimited,
     ServerError,
     SpeckleError,
@@ -115,7 +115,7 @@ def _login_once(client: GraphQLClient, email: str, password: str) -> LoginSessio
         )
     access_code = _access_code(answer.header("location")) if answer.status in (301, 302, 303) else None
     if not access_code:
-        raise _unexpected("/auth/local/login", answer.status, answer.header("content-type"), client)
+        raise _unexpected("/auth/local/login", answer, client)
     answer = _post(
         client,
         "/auth/token",
@@ -123,7 +123,7 @@ def _login_once(client: GraphQLClient, email: str, password: str) -> LoginSessio
     )
     body = _json(answer.text)
     if answer.status != 200 or not isinstance(body, dict) or not body.get("token"):
-        raise _unexpected("/auth/token", answer.status, answer.header("content-type"), client)
+        raise _unexpected("/auth/token", answer, client)
     return LoginSession(token=str(body["token"]), refresh_token=str(body.get("refreshToken") or ""))
 
 
@@ -191,17 +191,14 @@ def _json(text: str) -> object:
         return None
 
 
-def _unexpected(path: str, status: int, content_type: str | None, client: GraphQLClient) -> Exception:
+def _unexpected(path: str, answer: HTTPResponse, client: GraphQLClient) -> Exception:
+    status = answer.status
+    if status not in (301, 302, 303) and not isinstance(_json(answer.text), dict):
+        return not_the_api(f"{client.server_url}{path}", answer)
     if status >= 500:
         return ServerError(
             f"The server failed the login with HTTP {status} at {path}. Check the server's health and logs, then run "
             "again.",
-            status=status,
-        )
-    if content_type and "html" in content_type:
-        return NotGraphQLEndpoint(
-            f"{client.server_url}{path} answered with HTML (HTTP {status}): server_url does not point at the Speckle "
-            "server's API (is it the frontend's address?). Set server_url to the Speckle server's API address.",
             status=status,
         )
     return LoginFailed(

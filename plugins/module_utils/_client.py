@@ -196,18 +196,13 @@ class GraphQLClient:
         # 502/503/504 were retried; to a mutation that is not retry-safe they raised OutcomeUnknown above.
         retried = f" (after {retries_text(self.retries)})" if status in RETRYABLE_STATUSES else ""
         if payload is None:
-            if status >= 500:
+            if status in RETRYABLE_STATUSES:  # a gateway's page while the server is down, after the retries
                 raise ServerError(
                     f"The server failed with HTTP {status}{retried}. Check the server's health and logs, then run "
                     "again.",
                     status=status,
                 )
-            raise NotGraphQLEndpoint(
-                f"{self.endpoint} does not serve the Speckle GraphQL API (is it the frontend's address?): it answered "
-                f"HTTP {status} with {response.header('content-type') or 'no content type'} instead of JSON. Set "
-                "server_url to the Speckle server's API address.",
-                status=status,
-            )
+            raise not_the_api(self.endpoint, response)
         text = _plain_error_text(payload)
         if status == 403 and text is not None:
             raise InvalidToken(
@@ -238,6 +233,27 @@ class GraphQLClient:
                 raise classify_errors(errors, status)
             raise ServerError(f"The server's answer (HTTP {status}) had no data and no errors.", status=status)
         return GraphQLResult(data=data, errors=errors, status=status)
+
+
+def not_the_api(url: str, response: HTTPResponse) -> NotGraphQLEndpoint:
+    """A body that is not the server's JSON, at any status: server_url points at something else.
+
+    A static site, the frontend and a proxy's 404/405 page are far more common than a Speckle server
+    that answers without JSON, so the advice is about the address, whatever the status.
+    """
+    content_type = (response.header("content-type") or "").split(";", 1)[0].strip().lower()
+    if "html" in content_type:
+        kind = "an HTML page"
+    elif content_type == "text/plain":
+        kind = "plain text"
+    else:
+        kind = content_type or "a body of no declared type"
+    return NotGraphQLEndpoint(
+        f"{url} does not serve the Speckle API: it answered HTTP {response.status} with {kind} instead of the API's "
+        "JSON. Check server_url: it must be the Speckle server's base URL (the address whose /graphql serves the "
+        "API), not the frontend's, a static site's or a proxy's page.",
+        status=response.status,
+    )
 
 
 def retries_text(retries: int) -> str:

@@ -209,9 +209,20 @@ def test_an_html_page_at_the_login_points_at_server_url():
     with pytest.raises(NotGraphQLEndpoint) as exc:
         _auth.login(client, EMAIL, PASSWORD)
     assert exc.value.msg == (
-        f"{URL}/auth/local/login answered with HTML (HTTP 200): server_url does not point at the Speckle server's "
-        "API (is it the frontend's address?). Set server_url to the Speckle server's API address."
+        f"{URL}/auth/local/login does not serve the Speckle API: it answered HTTP 200 with an HTML page instead of the "
+        "API's JSON. Check server_url: it must be the Speckle server's base URL (the address whose /graphql serves "
+        "the API), not the frontend's, a static site's or a proxy's page."
     )
+    transport.assert_done()
+
+
+def test_a_static_sites_501_at_the_login_points_at_server_url_not_at_the_servers_health():
+    page = HTTPResponse(501, {"content-type": "text/html;charset=utf-8"}, "<html>Unsupported method ('POST')</html>")
+    client, transport, sleeps = client_for([login_step(page)])
+    with pytest.raises(NotGraphQLEndpoint) as exc:
+        _auth.login(client, EMAIL, PASSWORD)
+    assert exc.value.msg.startswith(f"{URL}/auth/local/login does not serve the Speckle API: it answered HTTP 501")
+    assert sleeps == []
     transport.assert_done()
 
 

@@ -132,9 +132,34 @@ def test_html_body_means_wrong_address():
     with pytest.raises(NotGraphQLEndpoint) as exc:
         client.execute(VERSION)
     assert exc.value.msg == (
-        f"{GQL} does not serve the Speckle GraphQL API (is it the frontend's address?): it answered HTTP 200 with "
-        "text/html; charset=utf-8 instead of JSON. Set server_url to the Speckle server's API address."
+        f"{GQL} does not serve the Speckle API: it answered HTTP 200 with an HTML page instead of the API's JSON. "
+        "Check server_url: it must be the Speckle server's base URL (the address whose /graphql serves the API), not "
+        "the frontend's, a static site's or a proxy's page."
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type", "body", "kind"),
+    [
+        (404, "text/html", "<html><body>Cannot POST /graphql</body></html>", "an HTML page"),
+        (405, "text/html; charset=utf-8", "<html>405 Not Allowed</html>", "an HTML page"),
+        (501, "text/html;charset=utf-8", "<html>Error response 501 Unsupported method</html>", "an HTML page"),
+        (500, "text/plain", "Internal Server Error", "plain text"),
+        (500, None, "oops", "a body of no declared type"),
+    ],
+)
+def test_any_status_without_the_servers_json_means_wrong_address_and_is_not_retried(status, content_type, body, kind):
+    headers = {"content-type": content_type} if content_type else {}
+    client, transport, sleeps = make_client([Exchange(GQL, HTTPResponse(status, headers, body))])
+    with pytest.raises(NotGraphQLEndpoint) as exc:
+        client.execute(VERSION)
+    assert exc.value.msg.startswith(
+        f"{GQL} does not serve the Speckle API: it answered HTTP {status} with {kind} instead of the API's JSON. "
+        "Check server_url"
+    )
+    assert exc.value.status == status
+    assert sleeps == []
+    transport.assert_done()
 
 
 def test_graphql_errors_render_message_path_and_code():
