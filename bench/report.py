@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from dataclasses import asdict
 from pathlib import Path
 
@@ -81,6 +82,15 @@ def format_scenario(scenario: Scenario, result: dict[str, object]) -> str:
         *(_side_row(side.label, sides[side.key]) for side in scenario.sides),
         *(_ratio_row(label, rats[f"{num}/{den}"]) for label, num, den in scenario.ratios),
     ]
+    logins = [
+        f"{side.label} {float(sides[side.key]['logins_per_run']):.0f}"
+        for side in scenario.sides
+        if side.logins != "never"
+    ]
+    if logins:
+        lines.append("  logins a run (request log): " + ", ".join(logins))
+    if scenario.note:
+        lines.extend(textwrap.wrap(scenario.note, width=110, initial_indent="  ", subsequent_indent="  "))
     if "sdk" in sides:
         sdk = sides["sdk"]
         lines.append(

@@ -23,6 +23,11 @@ class Runner:
     def run(self, scenario: Scenario, side: Side, loops: int) -> Sample:
         """One run of ``side`` doing ``loops`` operations, then the clean-up."""
         sample = self._timed(scenario, side, loops)
+        spent = sample.extra.get("logins_per_run")
+        if spent is not None and spent != side.expected_logins(loops):
+            raise BenchError(
+                f"{scenario.name} ({side.label}) logged in {spent:.0f} time(s), not {side.expected_logins(loops)}"
+            )
         if scenario.revoke_prefix is not None:
             revoked = self.admin.revoke_tokens(scenario.revoke_prefix)
             if revoked != loops:
