@@ -19,11 +19,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.ansible_side import Ansible
-from bench.measure import BenchError, RequestLog, Sample
+from bench.emulator_admin import Admin
+from bench.measure import BenchError, RequestLog
 from bench.report import format_scenario, scenario_result, write_json
-from bench.scenarios import SCENARIOS, Scenario, select
+from bench.runner import Runner, measure
+from bench.scenarios import SCENARIOS, select
 from bench.sdk_side import Sdk
-from bench.seed import seed_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -36,7 +37,10 @@ NOTES = {
     "wall_s": "a whole ansible-playbook run of K operations, or a whole SDK process doing K operations "
     "(interpreter start-up, import and set-up included)",
     "peak_rss_mib": "peak RSS of the largest process in the run's tree (for Ansible, the controller), via wait4",
-    "ratios": "ours / other; below 1 means ours needs less",
+    "logins_per_run": "email and password logins an Ansible run spent (/auth/local/login in the request log); "
+    "the emulator runs with --no-rate-limit, a real server refuses them after about 14",
+    "ratios": "first side / second side, as keyed (ours/uri: our module over uri tasks; per_task/session: "
+    "per-task login over one speckle_session); below 1 means the first needs less",
 }
 # Variables that would make the modules log in instead of using the token, or colour the output we parse.
 DROPPED_ENV = ("SPECKLE_EMAIL", "SPECKLE_PASSWORD", "ANSIBLE_FORCE_COLOR")
@@ -46,7 +50,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """Options; N and K also come from BENCH_REPEATS and BENCH_LOOPS so that make can pass them."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--repeats", type=int, default=int(os.environ.get("BENCH_REPEATS", "3")), help="N runs")
-    parser.add_argument("--loops", type=int, default=int(os.environ.get("BENCH_LOOPS", "3")), help="K ops a run")
+    parser.add_argument(
+        "--loops",
+        type=int,
+        default=int(os.environ["BENCH_LOOPS"]) if os.environ.get("BENCH_LOOPS") else None,
+        help="K ops a run, for every scenario chosen; default: each scenario's own ("
+        + ", ".join(f"{s.name} {s.loops}" for s in SCENARIOS)
+        + ")",
+    )
     parser.add_argument(
         "--scenario",
         action="append",
@@ -58,7 +69,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--no-warmup", action="store_true", help="skip the untimed first run of each scenario")
     args = parser.parse_args(argv)
-    if args.repeats < 1 or args.loops < 1:
+    if args.repeats < 1 or (args.loops is not None and args.loops < 1):
         parser.error("--repeats and --loops must be at least 1")
     return args
 
@@ -89,20 +100,6 @@ def run_env() -> dict[str, str]:
     return env
 
 
-def measure(scenario: Scenario, ansible: Ansible, sdk: Sdk, args: argparse.Namespace) -> dict[str, list[Sample]]:
-    """N repeats of the three sides, interleaved so that drift on the machine hits all of them alike."""
-    if not args.no_warmup:
-        # Untimed: warms the disk cache, and creates token_ensure's token so that timed runs find it.
-        ansible.run(scenario.ours_playbook, 1)
-    samples: dict[str, list[Sample]] = {"ours": [], "uri": [], "sdk": []}
-    for repeat in range(1, args.repeats + 1):
-        samples["ours"].append(ansible.run(scenario.ours_playbook, args.loops))
-        samples["uri"].append(ansible.run(scenario.uri_playbook, args.loops))
-        samples["sdk"].append(sdk.run(scenario.name, args.loops))
-        print(f"  {scenario.name}: repeat {repeat}/{args.repeats} done", file=sys.stderr, flush=True)
-    return samples
-
-
 def versions(ansible_python: Path) -> dict[str, str]:
     """What was measured, for the JSON file."""
     core = subprocess.run(
@@ -129,27 +126,30 @@ def main(argv: list[str]) -> int:
     token = env.get("SPECKLE_TOKEN")
     if not token:
         raise BenchError("SPECKLE_TOKEN must hold the emulator's admin token (bench/run.sh sets it)")
-    seed_tokens(url, token)
+    admin = Admin(url, token)
+    admin.seed_tokens()
     log = RequestLog(args.request_log)
     venv_python = args.ansible_venv / "bin" / "python"
-    ansible = Ansible(bin_dir=args.ansible_venv / "bin", python=venv_python, env=env, log=log)
-    sdk = Sdk(python=Path(sys.executable), root=ROOT, env=env, log=log)
+    runner = Runner(
+        ansible=Ansible(bin_dir=args.ansible_venv / "bin", python=venv_python, env=env, log=log),
+        sdk=Sdk(python=Path(sys.executable), root=ROOT, env=env, log=log),
+        admin=admin,
+    )
     chosen = select(args.scenario)
     print(
-        f"speckle.server benchmark against the emulator at {url}: N={args.repeats} runs of K={args.loops} "
-        f"operations each, medians",
+        f"speckle.server benchmark against the emulator at {url}: N={args.repeats} runs of K operations each, medians",
         flush=True,
     )
     started = time.perf_counter()
     results = []
     for scenario in chosen:
-        result = scenario_result(scenario, measure(scenario, ansible, sdk, args))
+        loops, samples = measure(scenario, runner, args.repeats, args.loops, warmup=not args.no_warmup)
+        result = scenario_result(scenario, loops, samples)
         results.append(result)
-        print("\n" + format_scenario(result, scenario.ours_label), flush=True)
+        print("\n" + format_scenario(scenario, result), flush=True)
     meta = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "repeats": args.repeats,
-        "loops": args.loops,
         "cpus": os.cpu_count(),
         "versions": versions(venv_python),
         "duration_s": round(time.perf_counter() - started, 1),
@@ -163,7 +163,7 @@ def main(argv: list[str]) -> int:
     print(
         "\ntime/op: Ansible from the play's own clock around the looped tasks (module start-up included); the SDK "
         "in-process.\nrun wall: a whole ansible-playbook run, or a whole SDK process (interpreter start-up, "
-        "import, set-up).\nratios are ours/other: below 1.00x means ours needs less. "
+        "import, set-up).\nratios are as labelled (ours / uri: ours over uri): below 1.00x means the first needs less. "
         f"Took {meta['duration_s']} s; JSON in {args.output}",
         flush=True,
     )

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.measure import BenchError, RequestLog, Sample, run_measured, tail
+from bench.measure import BenchError, RequestLog, Sample, logins, run_measured, tail
 
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"
 ELAPSED = re.compile(r"BENCH_ELAPSED=([0-9.]+)")
@@ -25,7 +25,8 @@ class Ansible:
         """One ansible-playbook run of ``playbook`` looping its work ``loops`` times.
 
         The interpreter is pinned so that module runs use the venv with requests. op_s comes from the
-        playbook's own clock around the looped tasks; wall_s includes ansible-playbook's start-up.
+        playbook's own clock around the looped tasks; wall_s includes ansible-playbook's start-up. The logins
+        the run spent are counted too: a real server allows only a few.
         """
         cmd = [
             str(self.bin_dir / "ansible-playbook"),
@@ -52,4 +53,5 @@ class Ansible:
             op_s=float(found.group(1)) / loops,
             requests_per_op=len(requests) / loops,
             peak_rss_mib=done.peak_rss_mib,
+            extra={"logins_per_run": float(logins(requests))},
         )

@@ -12,6 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The first request of an email and password login; it answers 302 with an access code.
+LOGIN_PATH = "/auth/local/login"
+
 
 class BenchError(RuntimeError):
     """A run failed or gave numbers that cannot be trusted; the benchmark stops with the reason."""
@@ -72,10 +75,20 @@ class RequestLog:
         """API requests logged after ``mark``; the emulator's own control endpoints do not count."""
         entries = [json.loads(line) for line in self._lines()[mark:]]
         api = [e for e in entries if not str(e.get("path", "")).startswith("/__emulator__")]
-        failed = [e for e in api if e.get("status") != 200]
+        failed = [e for e in api if not _answered(e)]
         if failed:
             raise BenchError(f"the emulator answered {len(failed)} request(s) with an error, e.g. {failed[0]}")
         return api
+
+
+def _answered(entry: dict[str, object]) -> bool:
+    """200, or the 302 with which the local login hands its access code to the web app."""
+    return entry.get("status") == 200 or (entry.get("path") == LOGIN_PATH and entry.get("status") == 302)
+
+
+def logins(entries: list[dict[str, object]]) -> int:
+    """How many email and password logins the entries hold (the first step of the local login flow)."""
+    return sum(1 for entry in entries if entry.get("path") == LOGIN_PATH)
 
 
 def median(values: Sequence[float]) -> float:

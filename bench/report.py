@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from dataclasses import asdict
 from pathlib import Path
 
 from bench.measure import Sample, median
 from bench.scenarios import Scenario
 
-SIDES = ("ours", "uri", "sdk")
 METRICS = ("requests_per_op", "op_s", "wall_s", "peak_rss_mib")
 HEADER = ("", "requests/op", "time/op s", "time/task s", "run wall s", "peak RSS MiB")
 
@@ -36,19 +36,16 @@ def ratios(ours: dict[str, object], other: dict[str, object]) -> dict[str, float
     return out
 
 
-def scenario_result(scenario: Scenario, samples: dict[str, list[Sample]]) -> dict[str, object]:
-    """Everything about one scenario, as it goes into the JSON file."""
-    sides = {
-        "ours": summarise(samples["ours"], scenario.ours_tasks),
-        "uri": summarise(samples["uri"], scenario.uri_tasks),
-        "sdk": summarise(samples["sdk"], None),
-    }
+def scenario_result(scenario: Scenario, loops: int, samples: dict[str, list[Sample]]) -> dict[str, object]:
+    """Everything about one scenario, as it goes into the JSON file; ratios keyed "numerator/denominator"."""
+    sides = {side.key: summarise(samples[side.key], side.tasks) for side in scenario.sides}
     return {
         "name": scenario.name,
         "title": scenario.title,
-        "ours_module": f"speckle.server.{scenario.ours_label}",
+        "loops": loops,
+        "labels": {side.key: side.label for side in scenario.sides},
         "sides": sides,
-        "ratios": {"ours/uri": ratios(sides["ours"], sides["uri"]), "ours/sdk": ratios(sides["ours"], sides["sdk"])},
+        "ratios": {f"{num}/{den}": ratios(sides[num], sides[den]) for _label, num, den in scenario.ratios},
     }
 
 
@@ -75,22 +72,31 @@ def _ratio_row(label: str, values: dict[str, float]) -> str:
     return _row(label, [*cells[:2], "-", *cells[2:]])
 
 
-def format_scenario(result: dict[str, object], ours_label: str) -> str:
+def format_scenario(scenario: Scenario, result: dict[str, object]) -> str:
     """The block the console shows for one scenario."""
     sides: dict[str, dict[str, object]] = result["sides"]  # type: ignore[assignment]
     rats: dict[str, dict[str, float]] = result["ratios"]  # type: ignore[assignment]
-    sdk = sides["sdk"]
     lines = [
-        f"{result['name']}: {result['title']}",
+        f"{result['name']} (K={result['loops']} a run): {result['title']}",
         _row(HEADER[0], list(HEADER[1:])),
-        _side_row(ours_label, sides["ours"]),
-        _side_row("ansible.builtin.uri", sides["uri"]),
-        _side_row("specklepy (in-process)", sdk),
-        _ratio_row("ours / uri", rats["ours/uri"]),
-        _ratio_row("ours / SDK", rats["ours/sdk"]),
-        f"  SDK set-up (SpeckleClient + authenticate_with_token): {float(sdk['setup_requests']):.0f} requests, "
-        f"{float(sdk['setup_s']):.3f} s; import {float(sdk['import_s']):.3f} s. Not in its time/op.",
+        *(_side_row(side.label, sides[side.key]) for side in scenario.sides),
+        *(_ratio_row(label, rats[f"{num}/{den}"]) for label, num, den in scenario.ratios),
     ]
+    logins = [
+        f"{side.label} {float(sides[side.key]['logins_per_run']):.0f}"
+        for side in scenario.sides
+        if side.logins != "never"
+    ]
+    if logins:
+        lines.append("  logins a run (request log): " + ", ".join(logins))
+    if scenario.note:
+        lines.extend(textwrap.wrap(scenario.note, width=110, initial_indent="  ", subsequent_indent="  "))
+    if "sdk" in sides:
+        sdk = sides["sdk"]
+        lines.append(
+            f"  SDK set-up (SpeckleClient + authenticate_with_token): {float(sdk['setup_requests']):.0f} requests, "
+            f"{float(sdk['setup_s']):.3f} s; import {float(sdk['import_s']):.3f} s. Not in its time/op."
+        )
     return "\n".join(lines)
 
 

@@ -14,12 +14,18 @@ trap 'kill "${EMU_PID:-}" 2>/dev/null || true; wait "${EMU_PID:-}" 2>/dev/null |
 
 token=$("$ansible_venv/bin/python" -c \
   'import secrets,string; a=string.ascii_letters+string.digits; print("".join(secrets.choice(a) for _ in range(42)))')
+password=$("$ansible_venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(18))')
 # shellcheck source=/dev/null
 source "$repo/tests/emulator/launch.sh"
 # --token seeds a login token with every scope (tokens:write included), so speckle_token needs no login.
+# The admin's email and password are for the scenarios that log in; they reach their playbooks as
+# BENCH_ADMIN_* (python -m bench drops SPECKLE_EMAIL/SPECKLE_PASSWORD, which would make every task log in).
+# --no-rate-limit counts but never refuses: a real server would refuse per-task logins after about 14.
 SPECKLE_PYTHON="$ansible_venv/bin/python" emulator_start "$work/emulator.out" "$work/emulator.err" \
-  --host 127.0.0.1 --port 0 --token="$token" --no-rate-limit --request-log "$work/requests.log"
+  --host 127.0.0.1 --port 0 --token="$token" --admin-email=admin@example.org --admin-password="$password" \
+  --no-rate-limit --request-log "$work/requests.log"
 export SPECKLE_SERVER_URL=$EMU_URL SPECKLE_TOKEN=$token
+export BENCH_ADMIN_EMAIL=admin@example.org BENCH_ADMIN_PASSWORD=$password
 
 cd "$repo"
 "$bench_venv/bin/python" -m bench --request-log "$work/requests.log" --ansible-venv "$ansible_venv" "$@"
