@@ -25,7 +25,7 @@ from graphql.type import (
 OnInputError = Callable[[list[str | int], Any, str], None]
 
 
-def leaf_parser(leaf_type: Any) -> Callable[[Any], Any]:
+def _leaf_parser(leaf_type: Any) -> Callable[[Any], Any]:
     """The input parser graphql-core's executor calls: ``coerce_input_value`` from 3.3 on, ``parse_value`` before."""
     parser = getattr(leaf_type, "coerce_input_value", None)
     return parser if parser is not None else leaf_type.parse_value
@@ -77,7 +77,7 @@ def _check_object(value: Any, type_: Any, on_error: OnInputError, path: list[str
 
 def _check_leaf(value: Any, type_: Any, on_error: OnInputError, path: list[str | int]) -> None:
     try:
-        parsed = leaf_parser(type_)(value)
+        parsed = _leaf_parser(type_)(value)
     except GraphQLError as error:
         on_error(path, value, error.message)
         return
