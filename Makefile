@@ -13,7 +13,7 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_PYTHON_INTERPRETER := $(PY)
 PYVER := $(shell python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null || echo 3.11)
 
-.PHONY: docs help venv collection demo test sanity units python-matrix ee-check integration emulator-test lint format changelog build clean bench
+.PHONY: docs help venv collection demo test sanity units python-matrix ee-check integration emulator-test emulator-test-latest lint format changelog build clean bench
 
 help:
 	@echo "make demo   - run examples/demo.yml against SPECKLE_SERVER_URL, or the bundled emulator"
@@ -76,8 +76,8 @@ $(EE_VENV)/.installed: tests/ee/requirements.txt
 ee-check: collection $(EE_VENV)/.installed
 	bash tests/ee/check.sh $(BUILD) $(EE_VENV)/bin/ansible-builder
 
-test: lint sanity units python-matrix ee-check emulator-test integration
-	@echo "make test: all suites passed"
+test: lint sanity units python-matrix ee-check emulator-test emulator-test-latest integration
+	@echo "make test: all suites passed (emulator on graphql-core $$($(PY) -c "$(GQL_VERSION)") and $$($(GQL_LATEST_VENV)/bin/python -c "$(GQL_VERSION)"))"
 
 # ansible-test bootstraps pip in its sanity venvs with a script it downloads from a host outside
 # PyPI; put an equivalent that uses ensurepip + PyPI into its cache instead.
@@ -95,8 +95,20 @@ units: collection
 python-matrix: collection
 	bash tests/tools/python_matrix.sh $(COLL) $(PYVER)
 
+# The emulator's tests run on two graphql-core releases: the one pinned in requirements/dev.txt (.venv) and
+# the newest 3.3 (.venv-gql-latest, from tests/emulator/requirements-gql-latest.txt). Each says which ran.
+GQL_VERSION := import graphql; print(graphql.__version__)
+GQL_LATEST_VENV := $(ROOT)/.venv-gql-latest
+$(GQL_LATEST_VENV)/.installed: tests/emulator/requirements-gql-latest.txt
+	$(venv_recipe)
+
 emulator-test: venv
+	@echo "== emulator tests on graphql-core $$($(PY) -c "$(GQL_VERSION)") ($(PY))"
 	$(PY) -m pytest -q -p no:cacheprovider tests/emulator
+
+emulator-test-latest: $(GQL_LATEST_VENV)/.installed
+	@echo "== emulator tests on graphql-core $$($(GQL_LATEST_VENV)/bin/python -c "$(GQL_VERSION)") ($(GQL_LATEST_VENV)/bin/python)"
+	$(GQL_LATEST_VENV)/bin/python -m pytest -q -p no:cacheprovider tests/emulator
 
 integration: collection
 	bash tests/integration/run.sh $(COLL) $(PYVER)

@@ -76,14 +76,17 @@ class TokenTask:
             return self._replace(listing, matches)
         existing = matches[0]
         found = differences(existing, spec)
-        if found and spec.recreate == "never":
+        # A token due for rotation is replaced whatever recreate says, and its replacement takes the task's
+        # values, so a difference is no reason to fail then.
+        due = rotation_due(existing, spec.rotate_before, self.now)
+        if found and spec.recreate == "never" and not due:
             raise SpeckleError(
                 f"The token {spec.name!r} (id {existing.get('id')}) differs from the task: {'; '.join(found)}. A "
                 "token cannot be changed in place: set recreate=state_change to replace it with a new token (or "
                 "recreate=always to replace it on every run).",
                 token_id=existing.get("id"),
             )
-        if found or rotation_due(existing, spec.rotate_before, self.now):
+        if found or due:
             return self._replace(listing, matches)
         if spec.dest and not self._dest_holds(spec.dest, existing, listing):
             return self._replace(listing, matches)

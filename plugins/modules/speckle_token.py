@@ -93,7 +93,7 @@ options:
     description:
       - What to do when a token named O(name) exists.
       - V(never) keeps it. If it differs from the task (its scopes, or its lifespan when O(lifespan) is set), the
-        module fails and says what differs.
+        module fails and says what differs, unless O(rotate_before) replaces it on this run.
       - V(state_change) replaces it when it differs.
       - V(always) replaces it on every run (and replaces all tokens of that name if there are several).
       - O(rotate_before) and O(dest) can replace a token whatever this is set to.
@@ -104,6 +104,8 @@ options:
     description:
       - Replace the token when it expires sooner than this, for example V(30d). Seconds or a duration string, as
         for O(lifespan). An expired token is always replaced when this is set.
+      - This replacement happens whatever O(recreate) says, and the new token takes the task's O(scopes) and
+        O(lifespan), so a token due for rotation that differs from the task does not fail under O(recreate=never).
       - Must be shorter than O(lifespan).
     type: raw
   dest:

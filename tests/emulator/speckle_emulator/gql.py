@@ -21,8 +21,9 @@ from graphql import (
     validate,
 )
 from graphql.type import is_input_type, is_non_null_type
-from graphql.utilities import coerce_input_value, type_from_ast
+from graphql.utilities import type_from_ast
 
+from .inputs import check_input_value
 from .jsfmt import inspect
 
 NON_NULL = "Cannot return null for non-nullable field"
@@ -79,7 +80,7 @@ def coerce_variables(
 ) -> list[GraphQLError]:
     """Check variable values like graphql-js, with its message wording and value printing."""
     errors: list[GraphQLError] = []
-    for definition in operation.variable_definitions:
+    for definition in operation.variable_definitions or ():
         name = definition.variable.name.value
         var_type = type_from_ast(schema, definition.type)
         if var_type is None or not is_input_type(var_type):
@@ -100,24 +101,17 @@ def coerce_variables(
         def on_error(
             path: list[str | int],
             invalid: Any,
-            error: GraphQLError,
+            message: str,
             var: str = name,
             node: VariableDefinitionNode = definition,
         ) -> None:
             prefix = f'Variable "${var}" got invalid value {inspect(invalid)}'
             if path:
                 prefix += f' at "{var}' + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path) + '"'
-            errors.append(GraphQLError(prefix + "; " + _js_value_message(error.message), node))
+            errors.append(GraphQLError(prefix + "; " + js_quotes(message), node))
 
-        coerce_input_value(inputs[name], var_type, on_error)
+        check_input_value(inputs[name], var_type, on_error)
     return errors
-
-
-def _js_value_message(message: str) -> str:
-    """graphql-js wording of input coercion failures."""
-    message = js_quotes(message)
-    message = message.replace(" to be a mapping.", " to be an object.")
-    return re.sub(r"(Expected non-nullable type .*) not to be None\.", r"\1 not to be null.", message)
 
 
 def _format_execution_error(error: GraphQLError) -> dict[str, Any]:

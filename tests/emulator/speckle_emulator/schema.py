@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldDefinitionNode,
     GraphQLSchema,
     IntValueNode,
@@ -52,8 +53,8 @@ def _parse_bigint_literal(node: ValueNode, _variables: Any = None) -> int:
     raise ValueError(f"Cannot convert {print_ast(node)} to a BigInt")
 
 
-def _without_legacy_fields(document: Any) -> Any:
-    """Drop the ServerInfo fields an older server lacks (for --legacy)."""
+def _without_legacy_fields(document: DocumentNode) -> DocumentNode:
+    """Drop the ServerInfo fields an older server lacks (for --legacy); a new document, as 3.3's nodes are frozen."""
     definitions = []
     for definition in document.definitions:
         if isinstance(definition, ObjectTypeDefinitionNode) and definition.name.value == "ServerInfo":
@@ -71,8 +72,7 @@ def _without_legacy_fields(document: Any) -> Any:
             )
         else:
             definitions.append(definition)
-    document.definitions = tuple(definitions)
-    return document
+    return DocumentNode(definitions=tuple(definitions))
 
 
 @lru_cache(maxsize=2)
@@ -89,8 +89,21 @@ def build_schema(legacy: bool = False) -> GraphQLSchema:
         object_type = schema.get_type(type_name)
         for field_name, resolver in fields.items():
             object_type.fields[field_name].resolve = resolver  # type: ignore[union-attr]
-    bigint = schema.get_type("BigInt")
-    bigint.serialize = serialize_bigint  # type: ignore[union-attr]
-    bigint.parse_value = parse_bigint  # type: ignore[union-attr]
-    bigint.parse_literal = _parse_bigint_literal  # type: ignore[union-attr]
+    _bind_bigint(schema.get_type("BigInt"))
     return schema
+
+
+def _bind_bigint(bigint: Any) -> None:
+    """Give the SDL's BigInt scalar its coercion, under the hook names of graphql-core 3.2 and of 3.3.
+
+    3.3 renamed serialize/parse_value/parse_literal to coerce_output_value/coerce_input_value/coerce_input_literal
+    and its executor calls only the new names; the constructor copies one set to the other, so a type built from
+    SDL and patched afterwards needs both.
+    """
+    bigint.serialize = serialize_bigint
+    bigint.parse_value = parse_bigint
+    bigint.parse_literal = _parse_bigint_literal
+    if hasattr(bigint, "coerce_input_value"):  # graphql-core >= 3.3
+        bigint.coerce_output_value = serialize_bigint
+        bigint.coerce_input_value = parse_bigint
+        bigint.coerce_input_literal = _parse_bigint_literal

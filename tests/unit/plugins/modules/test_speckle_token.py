@@ -209,6 +209,72 @@ def test_rotate_before_keeps_a_token_with_time_left(run):
     assert result["changed"] is False
 
 
+# An hour-long token created half an hour before NOW: it expires at 15:30, within a rotate_before of 2h.
+HOUR_TOKEN = api_token(
+    "0ldt0ken01", "ci", ["streams:read", "profile:read"], created="2026-11-29T14:30:00.000Z", lifespan=3600000
+)
+
+
+def test_rotation_due_replaces_a_token_that_differs_under_recreate_never(run):
+    result = run(
+        {**CI, "lifespan": "3h", "rotate_before": "2h"},
+        [listing(HOUR_TOKEN), create({**CI, "lifespan": 10800000}), revoke("0ldt0ken01")],
+        diff=True,
+    )
+    assert result["changed"] is True
+    assert result["token"] == NEW_SECRET
+    assert result["lifespan"] == 10800
+    assert result["expires_at"] == "2026-11-29T18:00:00.000Z"
+    assert result["revoked_ids"] == ["0ldt0ken01"]
+    assert mutations(run) == ["SpeckleApiTokenCreate", "SpeckleApiTokenRevoke"]
+    assert [tok["lifespan"] for tok in result["diff"]["before"]["tokens"]] == [3600]
+    assert [tok["lifespan"] for tok in result["diff"]["after"]["tokens"]] == [10800]
+
+
+def test_rotation_due_takes_the_tasks_scopes_too(run):
+    wanted = {"name": "ci", "scopes": ["streams:read"], "lifespan": 10800000}
+    result = run(
+        {"name": "ci", "scopes": ["streams:read"], "lifespan": "3h", "rotate_before": "2h", "recreate": "never"},
+        [listing(HOUR_TOKEN), create(wanted), revoke("0ldt0ken01")],
+    )
+    assert result["changed"] is True
+    assert result["scopes"] == ["streams:read"]
+
+
+def test_rotated_token_is_kept_on_the_next_run(run):
+    rotated = api_token(
+        "a1b2c3d4e5", "ci", ["profile:read", "streams:read"], created="2026-11-29T15:00:00.000Z", lifespan=10800000
+    )
+    result = run({**CI, "lifespan": "3h", "rotate_before": "2h"}, [listing(rotated)])
+    assert result["changed"] is False
+    assert result["token_id"] == "a1b2c3d4e5"
+    assert len(run.sent) == 1
+
+
+def test_never_still_fails_on_a_difference_when_no_rotation_is_due(run):
+    # Expires at 17:30: 2.5 hours left, more than rotate_before.
+    later = api_token(
+        "0ldt0ken01", "ci", ["streams:read", "profile:read"], created="2026-11-29T14:30:00.000Z", lifespan=10800000
+    )
+    result = run({**CI, "lifespan": "4h", "rotate_before": "2h"}, [listing(later)])
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "The token 'ci' (id 0ldt0ken01) differs from the task: lifespan is 3h but the task wants 4h. A token cannot "
+        "be changed in place: set recreate=state_change to replace it with a new token (or recreate=always to "
+        "replace it on every run)."
+    )
+    assert mutations(run) == []
+
+
+def test_check_mode_predicts_a_rotation_that_differs_under_recreate_never(run):
+    result = run({**CI, "lifespan": "3h", "rotate_before": "2h"}, [listing(HOUR_TOKEN)], check_mode=True)
+    assert result["changed"] is True
+    assert result["token"] is None
+    assert result["lifespan"] == 10800
+    assert result["revoked_ids"] == ["0ldt0ken01"]
+    assert mutations(run) == []
+
+
 def test_expired_token_without_rotate_before_warns(run):
     dead = api_token("0ldt0ken01", "ci", ["streams:read", "profile:read"], lifespan=1000)
     result = run(CI, [listing(dead)])
