@@ -26,8 +26,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--request-log", metavar="FILE", help="append one JSON line per request")
     parser.add_argument("--no-rate-limit", action="store_true", help="never answer 429")
-    parser.add_argument("--rate-limit-per-second", type=int, default=50, help=argparse.SUPPRESS)
-    parser.add_argument("--rate-limit-burst", type=int, default=200, help=argparse.SUPPRESS)
     parser.add_argument("--canonical-url", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -49,8 +47,6 @@ def main(argv: list[str] | None = None) -> int:
         admin_password=args.admin_password,
         request_log=args.request_log,
         rate_limit=not args.no_rate_limit,
-        rate_limit_per_second=args.rate_limit_per_second,
-        rate_limit_burst=args.rate_limit_burst,
         canonical_url=args.canonical_url,
     )
     try:

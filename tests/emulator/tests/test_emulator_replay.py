@@ -259,7 +259,7 @@ def _create(url: str, token: str, index: int) -> Response:
 
 def replay_probe_429_shape(recording: dict[str, Any]) -> None:
     """2/s + burst 3: five 200s then 429s with the recorded body and headers (like the low-limit instance)."""
-    with Emulator(rate_limit_per_second=2, rate_limit_burst=3) as emulator:
+    with Emulator(rate_limits={"RATELIMIT_POST_GRAPHQL": 2, "RATELIMIT_BURST_POST_GRAPHQL": 3}) as emulator:
         url = emulator.start()
         token = emulator.create_personal_token(["tokens:write", "profile:read"], "probe")
         calls = recording["response"]
