@@ -85,17 +85,18 @@ for _limit in LIMITS:
 SETTING_NAMES = tuple(DEFAULT_SETTINGS)
 
 
-def check_settings(values: Mapping[str, Any], origin: str) -> dict[str, int]:
+def check_settings(values: Mapping[str, Any], origin: str = "") -> dict[str, int]:
     """Validate RATELIMIT_* names and counts (whole numbers, 0 or more); ``origin`` says where they came from."""
+    prefix = f"{origin}: " if origin else ""
     checked: dict[str, int] = {}
     for name, value in values.items():
         if name not in DEFAULT_SETTINGS:
-            raise ValueError(f"{origin}: unknown rate limit {name!r}; known names: {', '.join(SETTING_NAMES)}")
+            raise ValueError(f"{prefix}unknown rate limit {name!r}; the known names are {', '.join(SETTING_NAMES)}")
         count = value
         if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
             count = int(value.strip())
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ValueError(f"{origin}: {name} must be a whole number, 0 or more; got {value!r}")
+            raise ValueError(f"{prefix}{name} must be a whole number, 0 or more; got {value!r}")
         checked[name] = count
     return checked
 
@@ -195,7 +196,7 @@ class RateLimiter:
         self.clock = clock
         self._lock = threading.Lock()
         self._settings = dict(DEFAULT_SETTINGS)
-        self._settings.update(check_settings(settings or {}, "rate limits"))
+        self._settings.update(check_settings(settings or {}))
         self._buckets = {limit.action: self._new_buckets(limit) for limit in LIMITS}
 
     def _new_buckets(self, limit: ActionLimit) -> tuple[_Bucket, _Bucket]:
@@ -239,7 +240,7 @@ class RateLimiter:
         Like a server restarted with new RATELIMIT_* values and the same Redis: the blocks set under the old
         limits are gone, the points already taken in the running windows still count.
         """
-        checked = check_settings(settings, "rate limits")
+        checked = check_settings(settings)
         with self._lock:
             self._settings.update(checked)
             for limit in LIMITS:
