@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+
+import pytest
 
 from emulator_testlib import FakeClock, Response, graphql, login, post_json, request
 from speckle_emulator import Emulator
@@ -178,3 +181,84 @@ def test_user_create_limit_is_in_the_table() -> None:
     decisions = [limiter.consume(USER_CREATE_ACTION, "unknown") for _index in range(4)]
     assert [d.allowed for d in decisions] == [True, True, True, False]
     assert decisions[3].headers()["Retry-After"] == "3600"
+
+
+def _control(url: str, method: str, body: object = None) -> Response:
+    """A request to /__emulator__/ratelimit."""
+    if body is None:
+        return request(url, method, "/__emulator__/ratelimit")
+    return post_json(url, "/__emulator__/ratelimit", body)
+
+
+def test_control_endpoint_reads_changes_and_resets_limits() -> None:
+    """GET shows the limits, POST changes them at run time, DELETE forgets every count."""
+    with Emulator(clock=FakeClock()) as emulator:
+        url = emulator.start()
+        shown = _control(url, "GET").json()
+        assert shown["enabled"] is True
+        assert shown["limits"] == {
+            "RATELIMIT_ALL_REQUESTS": 500,
+            "RATELIMIT_BURST_ALL_REQUESTS": 2000,
+            "RATELIMIT_POST_GRAPHQL": 50,
+            "RATELIMIT_BURST_POST_GRAPHQL": 200,
+            "RATELIMIT_GET_AUTH": 4,
+            "RATELIMIT_BURST_GET_AUTH": 10,
+            "RATELIMIT_USER_CREATE": 6,
+            "RATELIMIT_BURST_USER_CREATE": 1000,
+        }
+        assert shown["actions"]["/auth/local/login"] == {
+            "regular": {"name": "RATELIMIT_GET_AUTH", "points": 4, "seconds": 600},
+            "burst": {"name": "RATELIMIT_BURST_GET_AUTH", "points": 10, "seconds": 1800},
+        }
+        assert _admin_login(url).header("X-RateLimit-Remaining") == "3"
+        changed = _control(url, "POST", {"RATELIMIT_GET_AUTH": 2, "RATELIMIT_BURST_GET_AUTH": 0})
+        assert changed.status == 200
+        assert changed.json()["actions"]["/auth/local/login"]["regular"]["points"] == 2
+        kept = _admin_login(url)
+        assert (kept.status, kept.header("X-RateLimit-Remaining")) == (302, "0"), "the earlier login still counts"
+        assert _admin_login(url).status == 429
+        assert _control(url, "DELETE").json() == _control(url, "GET").json()
+        assert [_admin_login(url).status for _index in range(3)] == [302, 302, 429]
+
+
+def test_control_endpoint_turns_limiting_off_and_on() -> None:
+    """ "enabled": false counts but never refuses; /__emulator__/info agrees."""
+    with Emulator(rate_limits={"RATELIMIT_GET_AUTH": 1, "RATELIMIT_BURST_GET_AUTH": 0}, clock=FakeClock()) as emulator:
+        url = emulator.start()
+        assert _control(url, "POST", {"enabled": False}).json()["enabled"] is False
+        assert request(url, "GET", "/__emulator__/info").json()["rateLimit"] is False
+        assert {_admin_login(url).status for _index in range(5)} == {302}
+        assert _control(url, "POST", {"enabled": True}).json()["enabled"] is True
+        assert _admin_login(url).status == 429
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"RATELIMIT_GET_AUTH": 9, "RATELIMIT_GETAUTH": 1}, "unknown rate limit 'RATELIMIT_GETAUTH'"),
+        ({"RATELIMIT_GET_AUTH": -1}, "RATELIMIT_GET_AUTH must be a whole number, 0 or more"),
+        ({"RATELIMIT_GET_AUTH": 1.5}, "RATELIMIT_GET_AUTH must be a whole number, 0 or more"),
+        ({"RATELIMIT_GET_AUTH": 9, "enabled": "no"}, 'enabled must be true or false, got "no"'),
+        ([1], "send a JSON object of RATELIMIT_* names to counts"),
+    ],
+)
+def test_control_endpoint_refuses_bad_changes_whole(running: Any, body: object, message: str) -> None:
+    """A bad name, count or flag gives 400 with the reason, and changes nothing."""
+    answer = _control(running.url, "POST", body)
+    assert answer.status == 400
+    assert message in answer.json()["error"]
+    shown = _control(running.url, "GET").json()
+    assert shown["limits"]["RATELIMIT_GET_AUTH"] == 4 and shown["enabled"] is True
+
+
+def test_control_endpoint_is_never_limited() -> None:
+    """With every request over the limit, the control endpoint still answers, without the header or a token."""
+    limits = {"RATELIMIT_ALL_REQUESTS": 0, "RATELIMIT_BURST_ALL_REQUESTS": 0}
+    with Emulator(rate_limits=limits, clock=FakeClock()) as emulator:
+        url = emulator.start()
+        assert request(url, "GET", "/api/ping").status == 429
+        answers = [_control(url, "GET") for _index in range(3)]
+        assert {a.status for a in answers} == {200}
+        assert all(a.header("X-RateLimit-Remaining") is None for a in answers)
+        assert _control(url, "DELETE").status == 200
+        assert request(url, "PUT", "/__emulator__/ratelimit").status == 405
