@@ -107,7 +107,7 @@ def test_token_and_logout_count_against_all_requests_only() -> None:
         assert _admin_login(url).status == 429
         body = {"appId": "spklwebapp", "appSecret": "spklwebapp", "accessCode": "bogus", "challenge": "CHX"}
         exchanges = [post_json(url, "/auth/token", body) for _index in range(3)]
-        logouts = [post_json(url, "/auth/logout", {"refreshToken": "bogus"}) for _index in range(3)]
+        logouts = [post_json(url, "/auth/logout", {"token": "bogus", "refreshToken": "x"}) for _index in range(3)]
         assert [a.status for a in exchanges + logouts] == [401] * 3 + [400] * 3
         remaining = [a.header("X-RateLimit-Remaining") for a in exchanges + logouts]
         assert remaining == ["499", "498", "497", "496", "495", "494"]
