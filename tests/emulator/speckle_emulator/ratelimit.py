@@ -168,6 +168,11 @@ class _Bucket:
         self._blocked[key] = now_ms + self.duration_ms
         return False, 0, self.duration_ms
 
+    def consumed(self, key: str, now_ms: float) -> int:
+        """Points taken in the key's running window (what the server's Redis key holds)."""
+        ends, consumed = self._windows.get(key, (0.0, 0))
+        return consumed if ends > now_ms else 0
+
     def unblock(self) -> None:
         """Forget the blocks (they were set under the old limits); counts stay."""
         self._blocked.clear()
@@ -228,6 +233,13 @@ class RateLimiter:
             if burst_allowed:
                 return Decision(True, 0, regular_ms, now)
             return Decision(not self.enabled, 0, min(regular_ms, burst_ms), now)
+
+    def consumed(self, action: str, key: str) -> tuple[int, int]:
+        """Points taken by ``key`` in the running regular and burst windows of ``action`` (for tests)."""
+        now_ms = self.clock() * 1000
+        with self._lock:
+            regular, burst = self._buckets[action]
+            return regular.consumed(key, now_ms), burst.consumed(key, now_ms)
 
     def settings(self) -> dict[str, int]:
         """The RATELIMIT_* counts in force."""
