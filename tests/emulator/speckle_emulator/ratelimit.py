@@ -3,7 +3,8 @@
 A request maps to one action: ``"<METHOD> <path>"`` when the table has it, else ``"<path>"``, else
 ``ALL_REQUESTS`` (so a login counts against the login action only, never against ALL_REQUESTS). A point is
 taken from the regular bucket; when that is empty, from the burst bucket. X-RateLimit-Remaining reports the
-regular bucket only, so it reads 0 while the burst is in use.
+regular bucket only, so it reads 0 while the burst is in use (as recorded: 3, 2, 1, 0, 0, ... for logins; newer
+versions of the server's rate-limiter library add the burst's remaining points, the recorded server did not).
 
 Each bucket is a fixed window per key (it starts with the key's first point). The first point a bucket refuses
 also blocks that key in the bucket for one whole duration (the server's in-memory block): refused requests
