@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .constants import (
@@ -35,8 +37,7 @@ class EmulatorConfig:
     admin_password: str = DEFAULT_ADMIN_PASSWORD
     request_log: str | None = None
     rate_limit: bool = True
-    rate_limit_per_second: int = 50
-    rate_limit_burst: int = 200
+    rate_limits: dict[str, int] = field(default_factory=dict)  # RATELIMIT_* name -> count, over the defaults
     canonical_url: str | None = None
 
 
@@ -54,7 +55,10 @@ def check_seed_token(token: str) -> None:
 class Emulator:
     """A local Speckle server emulator, usable in-process (tests) or from the CLI."""
 
-    def __init__(self, config: EmulatorConfig | None = None, **options: Any) -> None:
+    def __init__(
+        self, config: EmulatorConfig | None = None, clock: Callable[[], float] | None = None, **options: Any
+    ) -> None:
+        """``clock`` (epoch seconds) drives the rate limiter, so tests can move time instead of sleeping."""
         self.config = config if config is not None else EmulatorConfig(**options)
         if self.config.token is not None:
             check_seed_token(self.config.token)
@@ -63,9 +67,7 @@ class Emulator:
         if self.config.token is not None:
             self.seed_login_token(self.config.token)
         self.schema = build_schema(legacy=self.config.legacy)
-        self.limiter = RateLimiter(
-            self.config.rate_limit_per_second, self.config.rate_limit_burst, enabled=self.config.rate_limit
-        )
+        self.limiter = RateLimiter(self.config.rate_limits, enabled=self.config.rate_limit, clock=clock or time.time)
         self.faults = FaultRegistry()
         self.request_log = RequestLog(self.config.request_log) if self.config.request_log else None
         self._server: EmulatorHTTPServer | None = None
@@ -149,7 +151,7 @@ class Emulator:
             "legacy": self.config.legacy,
             "adminUserId": self.admin.id,
             "adminEmail": self.config.admin_email,
-            "rateLimit": self.config.rate_limit,
+            "rateLimit": self.limiter.enabled,
         }
 
     def __enter__(self) -> Emulator:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from types import FrameType
 
 from .app import Emulator, EmulatorConfig
 from .constants import DEFAULT_ADMIN_EMAIL, DEFAULT_ADMIN_PASSWORD, DEFAULT_SERVER_VERSION
+from .ratelimit import check_settings, settings_from_environment
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -25,11 +27,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--legacy", action="store_true", help="older schema without serverInfo workspaces/configuration/serverRoles"
     )
     parser.add_argument("--request-log", metavar="FILE", help="append one JSON line per request")
-    parser.add_argument("--no-rate-limit", action="store_true", help="never answer 429")
-    parser.add_argument("--rate-limit-per-second", type=int, default=50, help=argparse.SUPPRESS)
-    parser.add_argument("--rate-limit-burst", type=int, default=200, help=argparse.SUPPRESS)
+    parser.add_argument("--no-rate-limit", action="store_true", help="count requests but never answer 429")
+    parser.add_argument(
+        "--rate-limit",
+        action="append",
+        type=_rate_limit_option,
+        default=[],
+        metavar="NAME=COUNT",
+        help="set a limit like the server's environment variable NAME, e.g. RATELIMIT_GET_AUTH=100 (repeatable; "
+        "overrides the same RATELIMIT_* variable in the emulator's environment)",
+    )
     parser.add_argument("--canonical-url", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
+
+
+def _rate_limit_option(text: str) -> tuple[str, int]:
+    """Parse ``--rate-limit NAME=COUNT``."""
+    name, equals, count = text.partition("=")
+    if not equals:
+        raise argparse.ArgumentTypeError(f"expected NAME=COUNT such as RATELIMIT_GET_AUTH=100, got {text!r}")
+    try:
+        return next(iter(check_settings({name.strip(): count}).items()))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -40,6 +60,12 @@ def _stop(_signum: int, _frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the emulator until SIGTERM or SIGINT; exit 0 on either."""
     args = parse_args(argv)
+    try:
+        rate_limits = settings_from_environment(os.environ)
+    except ValueError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
+    rate_limits.update(args.rate_limit)
     config = EmulatorConfig(
         server_version=args.server_version,
         legacy=args.legacy,
@@ -49,8 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         admin_password=args.admin_password,
         request_log=args.request_log,
         rate_limit=not args.no_rate_limit,
-        rate_limit_per_second=args.rate_limit_per_second,
-        rate_limit_burst=args.rate_limit_burst,
+        rate_limits=rate_limits,
         canonical_url=args.canonical_url,
     )
     try:

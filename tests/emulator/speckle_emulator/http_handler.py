@@ -1,7 +1,8 @@
 """HTTP layer: request parsing, the middleware order of the real server, routing and response writing.
 
 Order, as observed: body parsing (a JSON error has no rate-limit header) -> [emulator faults] -> rate limit ->
-token check (403 for a bad token, even on public queries) -> routes (Apollo: CSRF, parse, validate, execute).
+token check (403 for a bad token, even on public queries) -> Content-Security-Policy header -> routes (Apollo:
+CSRF, parse, validate, execute). So a 429, a bad-token 403 and a body error carry no CSP header, as recorded.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import auth_routes, control, gql, pages
 from .faults import AFTER_MUTATION_KINDS, FAULT_PATHS, STATUS_KINDS, Fault
 from .jsfmt import json_syntax_error
-from .ratelimit import ALL_REQUESTS_ACTION, GRAPHQL_ACTION, RATE_LIMIT_BODY, rejection_headers
+from .ratelimit import RATE_LIMIT_BODY, client_source, rejection_headers
 from .reply import JSON_TYPE, Reply, html_reply, json_reply, text_reply
 from .resolvers import Context
 from .tokens import Caller, InvalidTokenError, authenticate, token_from_header
@@ -210,7 +211,7 @@ class Handler(BaseHTTPRequestHandler):
             headers.update(state.rate_headers)
         if reply.express_error:
             headers.update({"Content-Security-Policy": "default-src 'none'", "X-Content-Type-Options": "nosniff"})
-        else:
+        elif reply.csp:
             headers["Content-Security-Policy"] = "frame-ancestors 'none'"
         headers.update(reply.headers)
         if reply.content_type:
@@ -251,12 +252,12 @@ class Handler(BaseHTTPRequestHandler):
                 "details": {"postgres": {"main": {"percentageFreeConnections": "97"}}, "redis": True},
             }
             reply = json_reply(200, body)
-            reply.content_type, reply.rate_limited = "application/json", False
+            reply.content_type, reply.rate_limited, reply.csp = "application/json", False, False
             return reply
         if state.json_error is not None:
             body = {"error": {"message": f"Invalid request body: {state.json_error}", "code": "USER_INPUT_ERROR"}}
             reply = json_reply(400, body)
-            reply.rate_limited = False
+            reply.rate_limited, reply.csp = False, False
             return reply
         fault = None
         if state.method == "POST" and state.path in FAULT_PATHS:
@@ -270,17 +271,18 @@ class Handler(BaseHTTPRequestHandler):
                 early = self._early_fault(state, fault)
                 if early is not None or fault.kind == "drop":
                     return early
-        action = GRAPHQL_ACTION if state.method == "POST" and state.path == "/graphql" else ALL_REQUESTS_ACTION
         header = state.headers.get("authorization")
-        client = self.client_address[0] if self.client_address else "unknown"
-        decision = self.emulator.limiter.consume(action, token_from_header(header) or f"ip:{client}")
-        state.rate_headers = decision.headers()
-        if not decision.allowed:
-            return json_reply(429, RATE_LIMIT_BODY)
+        state.rate_headers, allowed = self._rate_limit(state, header)
+        if not allowed:
+            reply = json_reply(429, RATE_LIMIT_BODY)
+            reply.csp = False
+            return reply
         try:
             caller = authenticate(self.emulator.store, header)
         except InvalidTokenError:
-            return json_reply(403, {"error": "Your token is not valid."})
+            reply = json_reply(403, {"error": "Your token is not valid."})
+            reply.csp = False
+            return reply
         reply = self._route_app(state, caller)
         if fault is not None and fault.kind in AFTER_MUTATION_KINDS:
             if fault.kind == "after_mutation:drop":
@@ -290,6 +292,16 @@ class Handler(BaseHTTPRequestHandler):
             gateway.rate_limited = False
             return gateway
         return reply
+
+    def _rate_limit(self, state: RequestState, header: str | None) -> tuple[dict[str, str], bool]:
+        """Take a point from the request's action, keyed by its token or else its client source."""
+        limiter = self.emulator.limiter
+        action = limiter.action_for(state.method, state.path)
+        token = token_from_header(header)
+        peer = self.client_address[0] if self.client_address else None
+        key = f"token:{token}" if token else client_source(state.headers, peer)
+        decision = limiter.consume(action, key)
+        return decision.headers(), decision.allowed
 
     def _early_fault(self, state: RequestState, fault: Fault) -> Reply | None:
         """Faults that answer instead of the server (None: go on, or dropped for ``drop``)."""
@@ -307,6 +319,7 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 seconds = 1.0
             reply = json_reply(429, RATE_LIMIT_BODY, rejection_headers(fault.retry_after, seconds))
+            reply.csp = False
         elif fault.kind in STATUS_KINDS:
             reply = html_reply(STATUS_KINDS[fault.kind], pages.gateway_error(STATUS_KINDS[fault.kind]))
         else:

@@ -21,6 +21,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     rate_limited: bool = True  # whether the rate-limit header belongs on it (not for body-parse errors)
     express_error: bool = False  # Express's own error pages carry a stricter CSP
+    csp: bool = True  # False for answers given before the server's CSP middleware (429, bad token, body errors)
 
 
 def json_reply(status: int, value: Any, headers: dict[str, str] | None = None) -> Reply:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .constants import DEFAULT_LIFESPAN_MS, TOKEN_ID_LENGTH, TOKEN_LENGTH, TOKEN_SECRET_LENGTH
 
-ACCESS_CODE_TTL_MS = 10 * 60 * 1000
+ACCESS_CODE_TTL_MS = 10 * 60 * 1000  # inferred: not recorded
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -98,6 +98,16 @@ class Token:
             "kind": "app" if self.app_id else "personal",
             "limitResources": self.limit_resources,
         }
+
+
+@dataclass(frozen=True)
+class RefreshToken:
+    """A stored refresh token, and whether the secret part presented with its id matched."""
+
+    id: str
+    app_id: str
+    user_id: str
+    secret_matches: bool
 
 
 def is_expired(token: Token, at_ms: int) -> bool:
@@ -314,17 +324,18 @@ class Store:
             self._db.commit()
         return code
 
-    def consume_access_code(self, code: str) -> dict[str, Any] | None:
-        """Delete and return an access code's row (None if unknown or expired)."""
+    def find_access_code(self, code: str) -> dict[str, Any] | None:
+        """An access code's row (app_id, user_id, challenge, created_at), None if unknown; it stays stored."""
         with self._lock:
             row = self._db.execute("SELECT * FROM access_codes WHERE digest = ?", (digest(code),)).fetchone()
-            if row is None:
-                return None
-            self._db.execute("DELETE FROM access_codes WHERE digest = ?", (digest(code),))
+        return None if row is None else dict(row)
+
+    def delete_access_code(self, code: str) -> bool:
+        """Delete an access code; False when it was already gone (a concurrent exchange used it)."""
+        with self._lock:
+            deleted = self._db.execute("DELETE FROM access_codes WHERE digest = ?", (digest(code),)).rowcount
             self._db.commit()
-        if now_ms() - row["created_at"] > ACCESS_CODE_TTL_MS:
-            return None
-        return dict(row)
+        return deleted > 0
 
     def create_refresh_token(self, app_id: str, user_id: str) -> str:
         """A refresh token (10-char id + 32-char secret, like access tokens)."""
@@ -337,18 +348,15 @@ class Store:
             self._db.commit()
         return token
 
-    def consume_refresh_token(self, token: str, app_id: str) -> str | None:
-        """Delete a valid refresh token of this app and return its user id (None when invalid)."""
+    def find_refresh_token(self, token: str) -> RefreshToken | None:
+        """The refresh token with this id part (None if unknown). Using it neither rotates nor consumes it."""
         token_id = token[:TOKEN_ID_LENGTH]
         with self._lock:
             row = self._db.execute("SELECT * FROM refresh_tokens WHERE id = ?", (token_id,)).fetchone()
-            if row is None or row["app_id"] != app_id:
-                return None
-            if not hmac.compare_digest(row["digest"], digest(token[TOKEN_ID_LENGTH:TOKEN_LENGTH])):
-                return None
-            self._db.execute("DELETE FROM refresh_tokens WHERE id = ?", (token_id,))
-            self._db.commit()
-        return str(row["user_id"])
+        if row is None:
+            return None
+        matches = hmac.compare_digest(row["digest"], digest(token[TOKEN_ID_LENGTH:TOKEN_LENGTH]))
+        return RefreshToken(token_id, str(row["app_id"]), str(row["user_id"]), matches)
 
     def revoke_refresh_token(self, token: str) -> bool:
         """Delete a refresh token by its id part."""

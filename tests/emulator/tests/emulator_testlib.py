@@ -72,3 +72,25 @@ def graphql(base_url: str, query: str, variables: Any = None, token: str | None 
 CREATE_TOKEN = "mutation ApiTokenCreate($token: ApiTokenCreateInput!) {\n  apiTokenCreate(token: $token)\n}"
 REVOKE_TOKEN = "mutation ApiTokenRevoke($token: String!) {\n  apiTokenRevoke(token: $token)\n}"
 ACTIVE_USER = "query ActiveUserBasic { activeUser { id name email role } }"
+
+
+class FakeClock:
+    """Epoch seconds that move only when a test moves them (the rate limiter's clock), so no test sleeps."""
+
+    def __init__(self, start: float = 1_796_160_891.71) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        """The current fake time."""
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.now += seconds
+
+
+def login(base_url: str, email: str, password: str, challenge: str = "CH1", **kwargs: Any) -> Response:
+    """POST /auth/local/login?challenge=... with {email, password}."""
+    return post_json(
+        base_url, f"/auth/local/login?challenge={challenge}", {"email": email, "password": password}, **kwargs
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import select
 import signal
 import subprocess
@@ -13,20 +14,27 @@ from pathlib import Path
 
 import pytest
 
-from emulator_testlib import ACTIVE_USER, CREATE_TOKEN, graphql, request
+from emulator_testlib import ACTIVE_USER, CREATE_TOKEN, graphql, login, request
 
 EMULATOR_DIR = Path(__file__).resolve().parents[1]
 SEED_TOKEN = "c0ffee0000" + "0123456789abcdef" * 2
 
 
+def _environment(extra: dict[str, str] | None) -> dict[str, str]:
+    """This process's environment without RATELIMIT_* variables, plus ``extra``."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("RATELIMIT_")}
+    return {**environment, **(extra or {})}
+
+
 @contextmanager
-def cli(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+def cli(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """Start ``python tests/emulator ...``, yield (process, base URL), then SIGTERM it and expect exit 0."""
     process = subprocess.Popen(  # pylint: disable=consider-using-with
         [sys.executable, str(EMULATOR_DIR), "--host", "127.0.0.1", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=_environment(env),
     )
     try:
         ready = select.select([process.stdout], [], [], 20)[0]
@@ -172,11 +180,47 @@ def test_password_starting_with_a_dash() -> None:
     with cli("--admin-email=dash@example.org", f"--admin-password={password}") as (_process, url):
         info = json.loads(request(url, "GET", "/__emulator__/info").text)
         assert info["adminEmail"] == "dash@example.org"
-        login = request(
-            url,
-            "POST",
-            "/auth/local/login?challenge=c",
-            body=json.dumps({"email": "dash@example.org", "password": password}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        assert login.status == 302
+        assert login(url, "dash@example.org", password).status == 302
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the emulator CLI expecting it to refuse to start."""
+    return subprocess.run(
+        [sys.executable, str(EMULATOR_DIR), "--port", "0", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        env=_environment(env),
+    )
+
+
+def test_rate_limits_from_environment_and_options() -> None:
+    """RATELIMIT_* variables set limits like the server's; --rate-limit NAME=COUNT overrides them."""
+    environment = {"RATELIMIT_GET_AUTH": "2", "RATELIMIT_BURST_GET_AUTH": "0", "RATELIMIT_POST_GRAPHQL": "7"}
+    with cli(env=environment) as (_process, url):
+        answers = [login(url, "admin@example.org", "speckle-local-admin") for _index in range(3)]
+        assert [a.status for a in answers] == [302, 302, 429]
+        assert [a.header("X-RateLimit-Remaining") for a in answers[:2]] == ["1", "0"]
+        assert graphql(url, "{ serverInfo { version } }").header("X-RateLimit-Remaining") == "6"
+    options = ("--rate-limit", "RATELIMIT_GET_AUTH=5", "--rate-limit=RATELIMIT_POST_GRAPHQL=3")
+    with cli(*options, env=environment) as (_process, url):
+        assert login(url, "admin@example.org", "speckle-local-admin").header("X-RateLimit-Remaining") == "4"
+        assert graphql(url, "{ serverInfo { version } }").header("X-RateLimit-Remaining") == "2"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--rate-limit", "RATELIMIT_GETAUTH=1"], None, "unknown rate limit 'RATELIMIT_GETAUTH'; the known names are"),
+        (["--rate-limit", "RATELIMIT_GET_AUTH=-1"], None, "RATELIMIT_GET_AUTH must be a whole number, 0 or more"),
+        (["--rate-limit", "RATELIMIT_GET_AUTH"], None, "expected NAME=COUNT such as RATELIMIT_GET_AUTH=100"),
+        ([], {"RATELIMIT_BURST_GET_AUTH": "ten"}, "error: environment: RATELIMIT_BURST_GET_AUTH must be a whole"),
+    ],
+)
+def test_bad_rate_limits_are_refused(args: list[str], env: dict[str, str] | None, message: str) -> None:
+    """A bad name or count stops the emulator before it listens, with exit code 2 and the reason."""
+    result = _run(*args, env=env)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
