@@ -14,6 +14,8 @@ options:
       - Base URL of the Speckle server, for example V(https://speckle.example.org).
       - A trailing slash or a trailing C(/graphql) is accepted and ignored.
       - A path prefix behind a reverse proxy is kept.
+      - Only C(http) and C(https) are accepted, with a port from 1 to 65535; a malformed address fails before
+        anything is sent. A user name or password in the URL (C(user:password@)) is refused and never shown.
       - If not set, the value of the E(SPECKLE_SERVER_URL) environment variable is used.
     type: str
     required: true
@@ -22,6 +24,10 @@ options:
       - "A Speckle API token (personal access token, login token, or the token of a M(speckle.server.speckle_session)
         login), sent as C(Authorization: Bearer ...)."
       - Optional for public facts (server info, version, apps).
+      - Whitespace around the token is removed (such as the newline at the end of a file read with
+        M(ansible.builtin.slurp)), and so is a leading C(Bearer ) copied from an HTTP header. A token that still
+        holds whitespace, a control character or a non-ASCII character is refused before anything is sent; the
+        message names O(token) or E(SPECKLE_TOKEN) and never shows the value.
       - Managing tokens needs the C(tokens:write) scope, which a personal access token can never hold on current
         servers. Use a session's token for that (log in once per play with M(speckle.server.speckle_session)), or
         O(email) and O(password).
@@ -41,10 +47,16 @@ options:
         session token still works, the module warns that it stays valid until it expires.
       - If neither O(token) nor O(email) is set, the value of the E(SPECKLE_EMAIL) environment variable is used (when
         E(SPECKLE_TOKEN) is not set).
+      - Whitespace around the email is removed, as the server's login form (an HTML email field) does. An email with
+        whitespace or a control character inside is refused before the login.
     type: str
   password:
     description:
       - Password for O(email).
+      - Line breaks around the password are removed (such as the newline at the end of a file). Spaces and tabs are
+        kept, at either end too, because they can be part of a real password. The server's login form does the same (it
+        is an HTML password field, which drops line breaks and keeps spaces). A password with a line break or
+        another control character inside is refused before the login, since the login form cannot send one.
       - If not set, the value of the E(SPECKLE_PASSWORD) environment variable is used, unless O(token) is set.
     type: str
   validate_certs:
@@ -77,4 +89,8 @@ requirements:
 notes:
   - Nothing is sent anywhere but O(server_url). TLS certificates are verified by default.
   - Secrets (O(token), O(password), session tokens and created tokens) never appear in messages, warnings or logs.
+  - Ansible itself shows the values a task sets with the C(environment) keyword in C(-vvv) output (in the module's
+    command line), with C(no_log) too. Pass secrets as O(token) or O(password), which are C(no_log), or (for tasks
+    that run on the controller) export E(SPECKLE_TOKEN) or E(SPECKLE_PASSWORD) before C(ansible-playbook) starts,
+    not through C(environment).
 """

@@ -124,7 +124,8 @@ def _login_once(client: GraphQLClient, email: str, password: str) -> LoginSessio
     body = _json(answer.text)
     if answer.status != 200 or not isinstance(body, dict) or not body.get("token"):
         raise _unexpected("/auth/token", answer, client)
-    return LoginSession(token=str(body["token"]), refresh_token=str(body.get("refreshToken") or ""))
+    # Stripped like every token this collection sends: whitespace around it would break the Authorization header.
+    return LoginSession(token=str(body["token"]).strip(), refresh_token=str(body.get("refreshToken") or "").strip())
 
 
 class _Busy(Exception):

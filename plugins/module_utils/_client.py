@@ -38,7 +38,7 @@ from ansible_collections.speckle.server.plugins.module_utils._rate_limit import 
     parse_retry_after,
     too_long_to_wait,
 )
-from ansible_collections.speckle.server.plugins.module_utils._sanitize import safe_server_message
+from ansible_collections.speckle.server.plugins.module_utils._sanitize import safe_location, safe_server_message
 from ansible_collections.speckle.server.plugins.module_utils._transport import HTTPResponse, Transport
 
 COLLECTION_VERSION = "0.1.0"
@@ -173,7 +173,7 @@ class GraphQLClient:
     def _process(self, operation: Operation, response: HTTPResponse) -> GraphQLResult:
         status = response.status
         if 300 <= status < 400:
-            location = response.header("location") or "another address"
+            location = safe_location(response.header("location") or "") or "another address"
             raise NotGraphQLEndpoint(
                 f"{self.endpoint} redirects (HTTP {status}) to {location}. Set server_url to the address that "
                 "serves the Speckle API itself.",
@@ -207,7 +207,7 @@ class GraphQLClient:
         if status == 403 and text is not None:
             raise InvalidToken(
                 "The server rejected the token: the token is invalid, expired or revoked (HTTP 403 "
-                f"{text!r}). Check token or SPECKLE_TOKEN, or create a new token.",
+                f"{safe_server_message(text)!r}). Check token or SPECKLE_TOKEN, or create a new token.",
                 status=status,
             )
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):

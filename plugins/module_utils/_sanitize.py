@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit, urlunsplit
 
 # The server leaks its SQL when Postgres rejects a value (a name over 512 characters, a lifespan
 # beyond bigint). That text helps nobody running a playbook and may echo input back.
@@ -28,3 +29,17 @@ def safe_server_message(message: str) -> str:
     if len(message) > _MAX_LENGTH:
         message = message[: _MAX_LENGTH - 3] + "..."
     return message
+
+
+def safe_location(location: str) -> str:
+    """A URL from the server (a redirect's Location) without user info, query or fragment.
+
+    Those parts can carry credentials, access codes or tokens; where it redirects to is all a
+    message needs.
+    """
+    try:
+        parts = urlsplit(location.strip())
+    except ValueError:
+        return "an address that is not a valid URL"
+    host = parts.netloc.rpartition("@")[2]
+    return safe_server_message(urlunsplit((parts.scheme, host, parts.path, "", "")))

@@ -48,7 +48,7 @@ def validate_session_options(module: SpeckleModule) -> None:
         raise ConfigurationError(
             "state=absent needs the session's token (the token returned by state=present, or SPECKLE_TOKEN)."
         )
-    if not module.params.get("refresh_token"):
+    if not (module.params.get("refresh_token") or "").strip():
         raise ConfigurationError("state=absent needs the session's refresh_token, as returned by state=present.")
 
 
@@ -84,7 +84,8 @@ def _log_in(module: SpeckleModule, client: GraphQLClient) -> dict[str, t.Any]:
 
 def _log_out(module: SpeckleModule, client: GraphQLClient) -> dict[str, t.Any]:
     token = resolve_credentials(module.params).token or ""
-    session = LoginSession(token=token, refresh_token=module.params["refresh_token"])
+    # A refresh token read back from a file ends in a newline; the server compares it exactly.
+    session = LoginSession(token=token, refresh_token=module.params["refresh_token"].strip())
     module.hide(session.refresh_token)
     try:
         user = _session_user(client, session.token)

@@ -16,6 +16,7 @@ import os
 import typing as t
 
 from ansible_collections.speckle.server.plugins.module_utils._client import GraphQLClient
+from ansible_collections.speckle.server.plugins.module_utils._credentials import is_sendable_token
 from ansible_collections.speckle.server.plugins.module_utils._errors import ConfigurationError, SpeckleError
 from ansible_collections.speckle.server.plugins.module_utils._secret_file import apply_file_attributes, read_secret
 from ansible_collections.speckle.server.plugins.module_utils._token_api import (
@@ -102,7 +103,7 @@ class TokenTask:
     def _dest_holds(self, dest: str, existing: dict[str, t.Any], listing: Listing) -> bool:
         """True when ``dest`` holds this token and it still authenticates: one request with the file's token."""
         secret = read_secret(dest)
-        if not secret or len(secret) < TOKEN_LENGTH or any(char.isspace() for char in secret):
+        if not secret or len(secret) < TOKEN_LENGTH or not is_sendable_token(secret):
             return False
         # Masked only once it looks like a token: masking short junk would mangle unrelated output.
         self.module.hide(secret)

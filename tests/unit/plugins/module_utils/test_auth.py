@@ -84,6 +84,14 @@ def test_login_exchanges_the_access_code_for_a_session():
     transport.assert_done()
 
 
+def test_a_session_token_with_whitespace_around_it_is_stripped():
+    # The server never sends one, but a session token goes into the Authorization header as it is.
+    issued = json_response(200, {"token": f" {SESSION.token}\n", "refreshToken": f"{SESSION.refresh_token}\r\n"})
+    client, transport, _sleeps = client_for([login_step(), token_step(issued)])
+    assert _auth.login(client, EMAIL, PASSWORD) == SESSION
+    transport.assert_done()
+
+
 def test_login_is_tried_again_after_a_gateway_error():
     client, transport, sleeps = client_for([login_step(GATEWAY), login_step(), token_step()])
     assert _auth.login(client, EMAIL, PASSWORD) == SESSION

@@ -97,6 +97,18 @@ def test_invalid_token_403_message():
     assert TOKEN not in exc.value.msg
 
 
+def test_a_403_that_echoes_the_token_is_masked():
+    client, _transport, _sleeps = make_client(
+        [Exchange(GQL, json_response(403, {"error": f"Token {TOKEN} is not valid."}))]
+    )
+    with pytest.raises(InvalidToken) as exc:
+        client.execute(ACTIVE_USER_ID)
+    assert exc.value.msg == (
+        "The server rejected the token: the token is invalid, expired or revoked (HTTP 403 "
+        "'Token <redacted> is not valid.'). Check token or SPECKLE_TOKEN, or create a new token."
+    )
+
+
 def test_forbidden_names_the_scope():
     errors = [
         {
@@ -328,6 +340,24 @@ def test_redirect_is_explained():
     assert exc.value.msg == (
         f"{GQL} redirects (HTTP 301) to https://app.example.org/. Set server_url to the address that serves the "
         "Speckle API itself."
+    )
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "https://admin:S3cr3t@app.example.org/login?access_code=S3cr3t#S3cr3t",
+        f"https://app.example.org/login?token={TOKEN}",
+    ],
+)
+def test_redirect_never_shows_user_info_query_or_fragment(location):
+    moved = HTTPResponse(302, {"location": location}, "")
+    client, _transport, _sleeps = make_client([Exchange(GQL, moved)])
+    with pytest.raises(NotGraphQLEndpoint) as exc:
+        client.execute(VERSION)
+    assert exc.value.msg == (
+        f"{GQL} redirects (HTTP 302) to https://app.example.org/login. Set server_url to the address that serves "
+        "the Speckle API itself."
     )
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import pytest
 import requests
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import LocationParseError, MaxRetryError, NewConnectionError
 
 from ansible_collections.speckle.server.plugins.module_utils._errors import (
+    ConfigurationError,
     ConnectionFailure,
     RequestTimeout,
     TLSFailure,
+    TransportError,
 )
 from ansible_collections.speckle.server.plugins.module_utils._transport import RequestsTransport
 
@@ -102,3 +104,143 @@ def test_timeouts(error, sent):
         RequestsTransport(FakeSession(error)).post_json(URL, {}, {}, 2)
     assert exc.value.sent is sent
     assert exc.value.msg == f"{URL} did not answer within 2 seconds. Check that the server is up, or raise timeout."
+
+
+TOKEN = "abcdef0123" + "S3cr3tS3cr3tS3cr3tS3cr3tS3cr3tXY"
+NOT_SENT_HEADER = (
+    f"The request to {URL} was not sent: its Authorization header holds a character an HTTP header cannot carry (a "
+    "line break, a control character or a non-ASCII character). The value is not shown; if it is the token, check "
+    "token or SPECKLE_TOKEN."
+)
+NOT_SENT_URL = (
+    f"The request to {URL} was not sent: requests cannot use that address (its host or port is malformed). Check "
+    "server_url; give the server's base address, for example https://speckle.example.org."
+)
+
+
+def assert_no_token(msg):
+    assert TOKEN[:10] not in msg
+    assert TOKEN[10:26] not in msg
+    assert TOKEN[26:] not in msg
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        f"Bearer {TOKEN}\n",
+        f"Bearer {TOKEN}\r\n",
+        f"Bearer {TOKEN[:20]}\n{TOKEN[20:]}",
+        f"Bearer {TOKEN[:20]}\0{TOKEN[20:]}",
+        f"Bearer  {TOKEN}",
+        f"Bearer {TOKEN}é",
+        f"Bearer {TOKEN}€",
+    ],
+)
+def test_header_http_cannot_carry_is_refused_before_requests_sees_it(value):
+    session = FakeSession(answer())
+    with pytest.raises(ConfigurationError) as exc:
+        RequestsTransport(session).post_json(URL, {}, {"Authorization": value}, 1)
+    assert exc.value.msg == NOT_SENT_HEADER
+    assert session.calls == []
+    assert_no_token(exc.value.msg)
+
+
+def test_header_check_with_a_real_session_sends_nothing():
+    # The bug: a real requests.Session raised ValueError("Invalid header value b'Bearer <token>\\n'") (a
+    # traceback) for a trailing newline, and InvalidHeader quoting the header for "\r\n". Port 9 is never reached.
+    with pytest.raises(ConfigurationError) as exc:
+        RequestsTransport(requests.Session()).post_json(
+            "http://127.0.0.1:9/graphql", {}, {"Authorization": f"Bearer {TOKEN}\n"}, 1
+        )
+    assert exc.value.msg == NOT_SENT_HEADER.replace(URL, "http://127.0.0.1:9/graphql")
+
+
+def test_requests_refusing_a_header_is_reported_without_its_text():
+    error = requests.exceptions.InvalidHeader(
+        f"Invalid leading whitespace, reserved character(s), or return character(s) in header value: 'Bearer {TOKEN}'"
+    )
+    with pytest.raises(ConfigurationError) as exc:
+        RequestsTransport(FakeSession(error)).post_json(URL, {}, {"Authorization": f"Bearer {TOKEN}"}, 1)
+    assert exc.value.msg == (
+        f"The request to {URL} was not sent: a header holds a character an HTTP header cannot carry (a line break, a "
+        "control character or a non-ASCII character). The value is not shown; if it is the token, check token or "
+        "SPECKLE_TOKEN."
+    )
+    assert_no_token(exc.value.msg)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ValueError(f"Invalid header value b'Bearer {TOKEN}\\n'"),
+        UnicodeEncodeError("latin-1", f"Bearer {TOKEN}€", 49, 50, "ordinal not in range(256)"),
+    ],
+)
+def test_a_value_error_from_http_client_is_reported_without_its_text(error):
+    with pytest.raises(TransportError) as exc:
+        RequestsTransport(FakeSession(error)).post_json(URL, {}, {"Authorization": f"Bearer {TOKEN}"}, 1)
+    name = type(error).__name__
+    assert exc.value.msg == (
+        f"The request to {URL} failed ({name}; its text is withheld, as it may quote the request)."
+    )
+    assert exc.value.sent is True  # when it happened is unknown: a mutation must not be repeated
+    assert_no_token(exc.value.msg)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        requests.exceptions.InvalidURL("Failed to parse: 'admin:S3cr3t@[::1' is not a valid host or port"),
+        requests.exceptions.InvalidSchema("No connection adapters were found for 'ftp://admin:S3cr3t@h'"),
+        requests.exceptions.MissingSchema("Invalid URL 'admin:S3cr3t@h': No scheme supplied."),
+        LocationParseError("admin:S3cr3t@a..b, label empty or too long"),
+    ],
+)
+def test_an_address_requests_cannot_use_is_a_configuration_error(error):
+    with pytest.raises(ConfigurationError) as exc:
+        RequestsTransport(FakeSession(error)).post_json(URL, {}, {}, 1)
+    assert exc.value.msg == NOT_SENT_URL
+    assert "S3cr3t" not in exc.value.msg
+
+
+@pytest.mark.parametrize("url", ["http://a..b/graphql", "http://[::g]/graphql", "http://\u2603.example/graphql"])
+def test_an_address_requests_cannot_use_with_a_real_session(url):
+    # Each fails while requests parses the URL (LocationParseError, InvalidURL), before any connection.
+    with pytest.raises(ConfigurationError) as exc:
+        RequestsTransport(requests.Session()).post_json(url, {}, {}, 1)
+    assert exc.value.msg == NOT_SENT_URL.replace(URL, url)
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (
+            requests.exceptions.ChunkedEncodingError(f"Connection broken: got b'{TOKEN}'"),
+            "the answer broke off while it was read",
+        ),
+        (requests.exceptions.ContentDecodingError(f"failed to decode {TOKEN}"), "the answer could not be decoded"),
+        (
+            requests.exceptions.InvalidJSONError(f"Out of range float values: {TOKEN}"),
+            "the request body could not be encoded as JSON",
+        ),
+        (requests.exceptions.RetryError(f"retries for {TOKEN}"), "RetryError"),
+    ],
+)
+def test_other_request_failures_are_described_in_own_words(error, words):
+    with pytest.raises(TransportError) as exc:
+        RequestsTransport(FakeSession(error)).post_json(URL, {}, {"Authorization": f"Bearer {TOKEN}"}, 1)
+    assert exc.value.msg == f"The request to {URL} failed ({words})."
+    assert exc.value.sent is True
+    assert_no_token(exc.value.msg)
+
+
+@pytest.mark.parametrize("quoted", [TOKEN, TOKEN[5:30], f"Bearer {TOKEN}"])
+def test_a_connection_failure_that_quotes_the_token_withholds_its_text(quoted):
+    error = requests.exceptions.ConnectionError(f"Connection aborted: proxy said {quoted!r}")
+    with pytest.raises(ConnectionFailure) as exc:
+        RequestsTransport(FakeSession(error)).post_json(URL, {}, {"Authorization": f"Bearer {TOKEN}"}, 1)
+    assert exc.value.msg == (
+        f"The connection to {URL} broke before the server answered (ConnectionError; its text is withheld, as it "
+        "quotes the token). Check the server's logs and any proxy in between."
+    )
+    assert_no_token(exc.value.msg)

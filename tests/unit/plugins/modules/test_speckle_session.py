@@ -96,6 +96,21 @@ def test_absent_logs_out_a_live_session(run):
     }
 
 
+@pytest.mark.parametrize("source", ["option", "env"])
+def test_absent_trims_tokens_read_back_from_files(run, monkeypatch, source):
+    # slurp + b64decode of a file that kept the session gives a trailing newline; "Bearer " may be pasted too.
+    monkeypatch.delenv("SPECKLE_TOKEN", raising=False)
+    args = {**LOGOUT, "refresh_token": REFRESH_TOKEN + "\n"}
+    if source == "env":
+        monkeypatch.setenv("SPECKLE_TOKEN", f"Bearer {SESSION_TOKEN}\r\n")
+        credentials = {}
+    else:
+        credentials = {"token": f"Bearer {SESSION_TOKEN}\n"}
+    result = run(args, [session_user(), logout_exchange()], credentials=credentials)
+    assert result["changed"] is True
+    assert SESSION_TOKEN not in str(result) and REFRESH_TOKEN not in str(result)
+
+
 def test_absent_on_a_session_already_logged_out_is_ok(run):
     result = run(LOGOUT, [session_user(alive=False)], credentials={"token": SESSION_TOKEN})
     assert result["changed"] is False
@@ -143,6 +158,18 @@ def test_a_logout_that_leaves_the_session_alive_fails(run):
             LOGOUT,
             {},
             "state=absent needs the session's token (the token returned by state=present, or SPECKLE_TOKEN).",
+        ),
+        (
+            {"state": "absent", "refresh_token": "\n"},
+            {"token": SESSION_TOKEN},
+            "state=absent needs the session's refresh_token, as returned by state=present.",
+        ),
+        (
+            LOGOUT,
+            {"token": SESSION_TOKEN[:20] + "\n" + SESSION_TOKEN[20:]},
+            "token contains a line break at character 21, and a Speckle token never does. Whitespace around the "
+            "token and a leading 'Bearer ' are removed, nothing inside it; check where the value comes from. The "
+            "value is not shown.",
         ),
     ],
 )

@@ -881,3 +881,13 @@ def test_dest_holding_junk_is_replaced_without_probing(run, tmp_path):
     assert result["changed"] is True
     assert result["name"] == "ci"
     assert dest.read_text() == NEW_SECRET + "\n"
+
+
+@pytest.mark.parametrize("inside", ["\0", "é", "\x1b"])
+def test_dest_holding_a_character_no_header_carries_is_replaced_without_probing(run, tmp_path, inside):
+    # The right id, but the probe would have sent the character in its Authorization header.
+    dest = tmp_path / "ci-token"
+    dest.write_text("0ldt0ken01" + inside + "x" * 31 + "\n", encoding="utf-8")
+    result = run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), revoke("0ldt0ken01")])
+    assert result["changed"] is True
+    assert dest.read_text() == NEW_SECRET + "\n"
