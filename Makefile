@@ -66,7 +66,10 @@ $(DOCS_VENV)/.installed: docs/requirements.txt
 	$(venv_recipe)
 
 # The HTML docs site (antsibull-docs + Sphinx) in .build/docs; open .build/docs/index.html.
+# First lint-collection-docs checks the module docs and the guides (docs/docsite): markup, references, RST.
 docs: build $(DOCS_VENV)/.installed
+	cd $(COLL) && PATH=$(DOCS_VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD) antsibull-docs lint-collection-docs \
+	  --plugin-docs --check-extra-docs-refs --validate-collection-refs all --disallow-unknown-collection-refs .
 	PATH=$(DOCS_VENV)/bin:$$PATH bash docs/build-site.sh "$$(ls $(BUILD)/speckle-server-*.tar.gz | tail -n1)" $(BUILD)/docs
 
 EE_VENV := $(ROOT)/.venv-ee
