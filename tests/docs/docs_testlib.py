@@ -240,8 +240,8 @@ def read_png(path: Path) -> Image:
             header = chunk
         elif kind == b"IDAT":
             idat += chunk
-    width, height, depth, color_type, _, _, interlace = struct.unpack(">IIBBBBB", header)
-    if depth != 8 or color_type not in (2, 6) or interlace:
+    width, height, depth, color_type, compression, filtering, interlace = struct.unpack(">IIBBBBB", header)
+    if depth != 8 or color_type not in (2, 6) or (compression, filtering, interlace) != (0, 0, 0):
         raise AssertionError(f"{path}: unsupported PNG (depth {depth}, color type {color_type}, interlace {interlace})")
     channels = 3 if color_type == 2 else 4
     raw = zlib.decompress(idat)
@@ -249,7 +249,7 @@ def read_png(path: Path) -> Image:
     rows: list[bytes] = []
     previous = bytearray(stride)
     position = 0
-    for _ in range(height):
+    while len(rows) < height:
         kind = raw[position]
         line = bytearray(raw[position + 1 : position + 1 + stride])
         position += 1 + stride

@@ -97,8 +97,8 @@ def emulator_fixture() -> Iterator[Emulator]:
         text=True,
     ) as process:
         try:
-            ready, _, _ = select.select([process.stdout], [], [], 30)
-            line = process.stdout.readline() if ready else ""
+            readable = select.select([process.stdout], [], [], 30)[0]
+            line = process.stdout.readline() if readable else ""
             if not line.startswith("listening on "):
                 process.kill()
                 pytest.fail(f"the emulator did not start: {line!r} {process.stderr.read()}")

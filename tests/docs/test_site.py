@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-from docs_testlib import Browser, SiteServer, internal_target, parse_html, read_png
+from docs_testlib import Browser, Page, SiteServer, internal_target, parse_html, read_png
 
 REPO = Path(__file__).resolve().parents[2]
 DOCSITE = REPO / "docs" / "docsite"
@@ -38,13 +39,24 @@ def playbooks_named_in(name: str) -> list[Path]:
     return [PLAYBOOKS / file for file in sorted(set(re.findall(r"docs/docsite/playbooks/([\w.-]+\.yml)", text)))]
 
 
-def visit(browser: Browser, server: SiteServer, path: str):
-    """Open ``path`` in Chromium; return the rendered page and the failed requests it caused."""
+@dataclass
+class Visit:
+    """A page as Chromium rendered it, and what it requested from the server meanwhile."""
+
+    page: Page
+    loaded: list[str]
+    failed: list[str]
+
+
+def visit(browser: Browser, server: SiteServer, path: str) -> Visit:
     before = len(server.requests)
     page = parse_html(browser.dom(server.url + path))
-    failed = [f"{served.path} -> {served.status}" for served in server.requests[before:] if served.status >= 400]
-    loaded = [served.path for served in server.requests[before:]]
-    return page, failed, loaded
+    served = server.requests[before:]
+    return Visit(
+        page=page,
+        loaded=[entry.path for entry in served],
+        failed=[f"{entry.path} -> {entry.status}" for entry in served if entry.status >= 400],
+    )
 
 
 def test_extra_docs_list_every_guide():
@@ -55,9 +67,10 @@ def test_extra_docs_list_every_guide():
 
 
 def test_index_renders_and_links_every_guide_and_module(browser, server):
-    page, failed, loaded = visit(browser, server, "index.html")
-    assert failed == []
-    assert any(path.endswith(".css") for path in loaded), loaded  # the theme's style sheets were fetched
+    seen = visit(browser, server, "index.html")
+    page = seen.page
+    assert seen.failed == []
+    assert any(path.endswith(".css") for path in seen.loaded), seen.loaded  # the theme's style sheets were fetched
     assert "speckle.server" in page.title
     assert [h1.text.strip() for h1 in page.find("h1")] == ["Speckle.Server"]
     hrefs = {element.attrs.get("href", "").split("#")[0] for element in page.find("a")}
@@ -68,8 +81,9 @@ def test_index_renders_and_links_every_guide_and_module(browser, server):
 
 
 def test_module_page_renders_title_option_table_and_examples(browser, server):
-    page, failed, _ = visit(browser, server, "speckle_token_module.html")
-    assert failed == []
+    seen = visit(browser, server, "speckle_token_module.html")
+    page = seen.page
+    assert seen.failed == []
     assert page.title.startswith("speckle.server.speckle_token module")
     heading = page.find("h1")[0].text
     assert heading.startswith("speckle.server.speckle_token module – Create, rotate and revoke")
@@ -85,8 +99,9 @@ def test_module_page_renders_title_option_table_and_examples(browser, server):
 
 @pytest.mark.parametrize("name", guide_names())
 def test_guide_renders_title_and_its_playbooks(browser, server, name):
-    page, failed, _ = visit(browser, server, f"docsite/{name}.html")
-    assert failed == []
+    seen = visit(browser, server, f"docsite/{name}.html")
+    page = seen.page
+    assert seen.failed == []
     assert [h1.text.strip() for h1 in page.find("h1")] == [guide_title(name)]
     assert page.title.startswith(guide_title(name))
     blocks = [pre.text for pre in page.find("pre")]
