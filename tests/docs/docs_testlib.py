@@ -87,6 +87,7 @@ class Browser:
                 "--headless",
                 "--no-sandbox",  # tests run as root in CI, where Chromium's sandbox refuses to start
                 "--disable-gpu",
+                "--disable-dev-shm-usage",  # containers often have a small /dev/shm
                 "--no-first-run",
                 "--disable-background-networking",
                 "--disable-component-update",
