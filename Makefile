@@ -13,13 +13,14 @@ export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_PYTHON_INTERPRETER := $(PY)
 PYVER := $(shell python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")' 2>/dev/null || echo 3.11)
 
-.PHONY: docs help venv collection demo test sanity units python-matrix ee-check integration emulator-test emulator-test-latest lint format changelog build clean bench
+.PHONY: docs docs-test help venv collection demo test sanity units python-matrix ee-check integration emulator-test emulator-test-latest lint format changelog build clean bench
 
 help:
 	@echo "make demo   - run examples/demo.yml against SPECKLE_SERVER_URL, or the bundled emulator"
 	@echo "make test   - sanity, unit, emulator and integration tests"
 	@echo "make lint   - ruff check and format check"
 	@echo "make docs   - build the HTML docs site into .build/docs"
+	@echo "make docs-test - build the docs site and check it in headless Chromium; run the guides' playbooks"
 
 # Every venv here: one directory, one requirements file (the prerequisite), a stamp when it is complete.
 define venv_recipe
@@ -66,8 +67,18 @@ $(DOCS_VENV)/.installed: docs/requirements.txt
 	$(venv_recipe)
 
 # The HTML docs site (antsibull-docs + Sphinx) in .build/docs; open .build/docs/index.html.
+# First lint-collection-docs checks the module docs and the guides (docs/docsite): markup, references, RST.
 docs: build $(DOCS_VENV)/.installed
+	cd $(COLL) && PATH=$(DOCS_VENV)/bin:$$PATH ANSIBLE_COLLECTIONS_PATH=$(BUILD) antsibull-docs lint-collection-docs \
+	  --plugin-docs --check-extra-docs-refs --validate-collection-refs all --disallow-unknown-collection-refs .
 	PATH=$(DOCS_VENV)/bin:$$PATH bash docs/build-site.sh "$$(ls $(BUILD)/speckle-server-*.tar.gz | tail -n1)" $(BUILD)/docs
+
+# The docs site in headless Chromium (Debian's chromium package; .ci/run installs it): titles, option tables,
+# code blocks, assets and every internal link, plus a screenshot in .build/docs-test. The guides' playbooks
+# get a syntax check and run against the emulator.
+docs-test: docs
+	DOCS_SITE=$(BUILD)/docs SPECKLE_COLLECTIONS=$(BUILD) DOCS_TEST_OUT=$(BUILD)/docs-test \
+	  $(PY) -m pytest -q -p no:cacheprovider tests/docs
 
 EE_VENV := $(ROOT)/.venv-ee
 $(EE_VENV)/.installed: tests/ee/requirements.txt
@@ -76,7 +87,7 @@ $(EE_VENV)/.installed: tests/ee/requirements.txt
 ee-check: collection $(EE_VENV)/.installed
 	bash tests/ee/check.sh $(BUILD) $(EE_VENV)/bin/ansible-builder
 
-test: lint sanity units python-matrix ee-check emulator-test emulator-test-latest integration
+test: lint sanity units python-matrix ee-check emulator-test emulator-test-latest integration docs-test
 	@echo "make test: all suites passed (emulator on graphql-core $$($(PY) -c "$(GQL_VERSION)") and $$($(GQL_LATEST_VENV)/bin/python -c "$(GQL_VERSION)"))"
 
 # ansible-test bootstraps pip in its sanity venvs with a script it downloads from a host outside

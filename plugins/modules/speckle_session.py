@@ -36,7 +36,7 @@ attributes:
       - The login and the logout run in check mode too. The session is the play's own credential, not state that the
         play manages. The other tasks of a check run need it to read the server, and a check run must not leave a
         session alive behind it.
-      - With O(state=absent), RV(changed) says whether the session was still logged in.
+      - With O(state=absent), RV(ignore:changed) says whether the session was still logged in.
   diff_mode:
     support: partial
     description: O(state=absent) shows whether the session was logged in before and after. Never a secret.
