@@ -25,7 +25,11 @@ export speckle_tmp
 speckle_tmp=$(mktemp -d)
 speckle_cleanup() {
   for pid in "${speckle_pids[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    # wait returns the killed process's status (143 for SIGTERM): under set -e that must not end the cleanup early,
+    # or the helpers still running keep ansible-test's output open and the target hangs.
+    if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+      wait "$pid" 2>/dev/null || true
+    fi
   done
   rm -rf "$speckle_tmp"
   return 0
