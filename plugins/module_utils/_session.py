@@ -87,17 +87,24 @@ def _log_out(module: SpeckleModule, client: GraphQLClient) -> dict[str, t.Any]:
     # A refresh token read back from a file ends in a newline; the server compares it exactly.
     session = LoginSession(token=token, refresh_token=module.params["refresh_token"].strip())
     module.hide(session.refresh_token)
+    logged_in: bool | None = True
     try:
         user = _session_user(client, session.token)
     except InvalidToken:
-        user = None
-    result: dict[str, t.Any] = {"changed": user is not None, "logged_out": True, "user": user}
+        user, logged_in = None, False
+    except SpeckleError:
+        # The query only tells whether there is anything to do. When it fails (an HTTP 500, an HTML page, retries
+        # used up), log out anyway: logging out a dead session is harmless, leaving a live one behind is not.
+        user, logged_in = None, None
+    email = (user or {}).get("email")
+    # Not knowing whether the session was still logged in, a logout that went through counts as a change.
+    result: dict[str, t.Any] = {"changed": logged_in is not False, "logged_out": True, "user": user}
     if module.diff_mode:
         result["diff"] = {
-            "before": {"logged_in": user is not None, "user": (user or {}).get("email")},
-            "after": {"logged_in": False, "user": (user or {}).get("email")},
+            "before": {"logged_in": logged_in, "user": email},
+            "after": {"logged_in": False, "user": email},
         }
-    if user is None:
+    if logged_in is False:
         return result
     try:
         logout(client, session)

@@ -15,6 +15,8 @@ description:
     once instead of once per task.
   - V(absent) logs that session out, so its token stops working. Put it in the C(always) section of the block that
     uses the session. A session that is already logged out is left alone (not changed, not an error).
+  - V(absent) first asks the server whether the session is still logged in. If that question gets no usable answer
+    (an HTTP 500, an HTML page, or retries used up), it logs out anyway, since logging out a dead session is harmless.
   - A Speckle server allows only 4 logins per 10 minutes, then 10 more per 30 minutes, from one client address (its
     default C(RATELIMIT_*) settings). A task given O(email) and O(password) logs in and out by
     itself, so a play with more than about a dozen such tasks is refused for minutes. With a session, the whole play
@@ -36,17 +38,20 @@ attributes:
       - The login and the logout run in check mode too. The session is the play's own credential, not state that the
         play manages. The other tasks of a check run need it to read the server, and a check run must not leave a
         session alive behind it.
-      - With O(state=absent), RV(ignore:changed) says whether the session was still logged in.
+      - With O(state=absent), RV(ignore:changed) says whether the session was still logged in. It is also true when the
+        server could not say, and the module logged out anyway.
   diff_mode:
     support: partial
-    description: O(state=absent) shows whether the session was logged in before and after. Never a secret.
+    description:
+      - O(state=absent) shows whether the session was logged in before and after, with C(logged_in) null before when
+        the server could not say. Never a secret.
 options:
   state:
     description:
       - V(present) logs in and returns a new session. It needs O(email) and O(password) (or E(SPECKLE_EMAIL) and
         E(SPECKLE_PASSWORD)), and is reported as not changed.
       - V(absent) logs out the session given by O(token) and O(refresh_token). It is changed when the session was
-        still logged in.
+        still logged in, or when the server could not say whether it was.
     type: str
     choices: [present, absent]
     default: present
@@ -126,7 +131,9 @@ refresh_token:
   returned: when O(state=present)
   type: str
 user:
-  description: The session's user. Null when O(state=absent) found the session already logged out.
+  description:
+    - The session's user.
+    - Null when O(state=absent) found the session already logged out, or could not ask the server whose it was.
   returned: always
   type: dict
   contains:

@@ -10,8 +10,13 @@
     python fault_suite.py check ...                    leaks, fault coverage, final state and the summary line
 
 The schedule aims every fault kind at each of the three token operations (the list query, the create and the
-revoke mutation; the after_mutation kinds only at the mutations) and at the login flow's two ends (the login and
-the logout of runs with email and password), and deals the pairs to lanes, each with an emulator of its own.
+revoke mutation; the after_mutation kinds only at the mutations), at the login flow (the login, the access-code
+exchange and the logout) and at speckle_session's own query (SpeckleSessionUser, after the login and before the
+logout), and deals the pairs to lanes, each with an emulator of its own. The login flow is the same code in a task
+that logs in with email and password and in speckle_session, so each kind aimed at it goes to one of the two,
+alternately; the faults a task's logout cannot outlast go to speckle_session, which fails and says to run it
+again. A session step is a play: log in with speckle_session, run the step's task with the session's token, log
+out in always:.
 A small model of each managed name's state (after the playbook's "run the task again") picks a task that sends
 the aimed-at request, so every armed fault fires; the playbook asserts that it did.
 """
@@ -31,11 +36,29 @@ OPERATIONS = {
     "create": "SpeckleApiTokenCreate",
     "revoke": "SpeckleApiTokenRevoke",
 }
-# The login flow's ends, hit by runs with email and password. The access-code exchange (/auth/token) is left out:
-# a lost exchange leaves a session token nobody has, which the integration target speckle_token covers.
-AUTH_PATHS = {"login": "/auth/local/login", "logout": "/auth/logout"}
-# At the logout the module can only warn when every attempt fails (the session token then stays valid, which the
-# invariants forbid), so it gets only faults its retries outlast; integration target speckle_token covers the rest.
+# The login flow, hit by tasks with email and password ("login", "exchange", "logout") and by speckle_session
+# (the "session_" targets).
+AUTH_PATHS = {
+    "login": "/auth/local/login",
+    "exchange": "/auth/token",
+    "logout": "/auth/logout",
+    "session_login": "/auth/local/login",
+    "session_exchange": "/auth/token",
+    "session_logout": "/auth/logout",
+}
+# speckle_session's query: after the login (whose user is it?) and before the logout (is it still logged in?).
+# Both send SpeckleSessionUser; the fault for the logout's is armed after the login, right before the logout.
+SESSION_QUERIES = {"session_user": "SpeckleSessionUser", "session_logout_user": "SpeckleSessionUser"}
+# The kinds that reach a query: the after_mutation kinds wait for a mutation and never fire there.
+QUERY_KINDS = ("status:429", "status:500", "status:502", "status:503", "status:504", "html", "delay", "drop")
+# At the access-code exchange, only the kinds that answer before the server issued a session token. A lost
+# exchange (a timeout, after_mutation:*) leaves a session token nobody has, hence nobody can log out: the
+# invariants forbid it and no client can help it (integration target speckle_token covers that case).
+EXCHANGE_KINDS = ("status:429", "status:500", "status:502", "status:503", "status:504", "html", "drop")
+# At the logout a task with email and password can only warn when every attempt fails (the session token then
+# stays valid, which the invariants forbid), so it gets only faults its retries outlast; integration target
+# speckle_token covers the rest. speckle_session fails instead and says to run it again, which the playbook does:
+# its logout also gets the other kinds, and faults that use up every attempt.
 LOGOUT_KINDS = (
     "status:429",
     "status:502",
@@ -108,6 +131,11 @@ def _revokes(op: str, state: NameState, dest: bool) -> bool:
     return state.present and (op == "absent" or _creates(op, state, dest))
 
 
+def _reaches_always(target: str) -> bool:
+    """Every run lists, and every run with email and password or through a session logs in and out."""
+    return target == "list" or target in AUTH_PATHS or target in SESSION_QUERIES
+
+
 def _candidates(target: str, states: dict) -> list:
     """(name, op, dest) choices whose run sends the request the fault is aimed at."""
     found = []
@@ -118,8 +146,8 @@ def _candidates(target: str, states: dict) -> list:
             for dest in (False, True):
                 if op == "info" and dest:
                     continue
-                if target in ("list", "login", "logout"):
-                    reaches = True  # every run lists; a run with email and password logs in and out
+                if _reaches_always(target):
+                    reaches = True
                 elif target == "create":
                     reaches = _creates(op, state, dest)
                 else:
@@ -133,12 +161,23 @@ def _fault(label: str, target: str, rng: random.Random) -> dict:
     kind, extra = next((kind, extra) for name, kind, extra in KINDS if name == label)
     count = 1
     lost_answer = kind in ("status:502", "status:503", "status:504", "drop") or kind.startswith("after_mutation")
-    # The list query, the revoke, the login and the logout are repeated after a lost answer; a 429 is repeated for
-    # every request.
-    if kind == "status:429" or (target in ("list", "revoke", "login", "logout") and lost_answer):
+    # Everything but the create is repeated after a lost answer; a 429 is repeated for every request.
+    if kind == "status:429" or (target != "create" and lost_answer):
         count = rng.randint(1, RETRIES if target == "logout" else RETRIES + 1)  # RETRIES + 1 uses up every attempt
-    aim = {"path": AUTH_PATHS[target]} if target in AUTH_PATHS else {"operationName": OPERATIONS[target]}
+    if target in AUTH_PATHS:
+        aim = {"path": AUTH_PATHS[target]}
+    else:
+        aim = {"operationName": {**OPERATIONS, **SESSION_QUERIES}[target]}
     return {"kind": kind, "count": count, **aim, **extra}
+
+
+def _auth(target: str, rng: random.Random) -> str:
+    """How the step's task authenticates: its own token, its own login, or through a speckle_session play."""
+    if target.startswith("session_"):
+        return "session"
+    if target in AUTH_PATHS:
+        return "login"
+    return rng.choice(["token", "login"])
 
 
 def _advance(op: str, state: NameState, dest: bool, args: dict) -> None:
@@ -179,7 +218,9 @@ def _lane(combos: list, rng: random.Random) -> list:
             "name": name,
             "module": "info" if op == "info" else "token",
             "op": op,
-            "auth": "login" if target in AUTH_PATHS else rng.choice(["token", "login"]),
+            "auth": _auth(target, rng),
+            # The fault for the logout's query is armed after the login (which sends the same query).
+            "arm_at": "logout" if target == "session_logout_user" else "start",
             "dest": dest,
             "state": args.get("state", "present"),
             "scopes": args.get("scopes"),
@@ -199,10 +240,17 @@ def _lane(combos: list, rng: random.Random) -> list:
 def build_schedule(seed: int, lanes: int) -> dict:
     """Every fault kind aimed at every operation, shuffled and dealt to ``lanes`` lanes that run side by side."""
     rng = random.Random(seed)
-    combos = [(label, target) for label, _kind, _extra in KINDS for target in OPERATIONS]
+    labels = [label for label, _kind, _extra in KINDS]
+    combos = [(label, target) for label in labels for target in OPERATIONS]
     combos = [(label, target) for label, target in combos if not (label.startswith("after_") and target == "list")]
-    combos += [(label, "login") for label, _kind, _extra in KINDS]
-    combos += [(label, "logout") for label in LOGOUT_KINDS]
+    # The login flow: each kind once, alternately from a task with email and password and from speckle_session,
+    # in a seeded order (another seed swaps them); at the logout, the kinds a task's logout cannot outlast go to
+    # speckle_session.
+    for target, kinds in (("login", labels), ("exchange", EXCHANGE_KINDS), ("logout", LOGOUT_KINDS)):
+        shuffled = rng.sample(kinds, len(kinds))
+        combos += [(label, target if i % 2 else f"session_{target}") for i, label in enumerate(shuffled)]
+    combos += [(label, "session_logout") for label in labels if label not in LOGOUT_KINDS]
+    combos += [(label, target) for label in QUERY_KINDS for target in SESSION_QUERIES]
     rng.shuffle(combos)
     return {
         "seed": seed,
@@ -264,6 +312,32 @@ def _read_lines(path: str) -> list:
         return [line.strip() for line in handle if line.strip()]
 
 
+LOGOUT_QUERY = "SpeckleSessionUser before the logout"
+
+
+def _read_fired(request_log: str, fired: set) -> int:
+    """Add the (fault kind, aim) pairs of one lane's log to ``fired``; return how many requests were faulted.
+
+    SpeckleSessionUser is sent after a login (after /auth/token) and before a logout; the fault for the latter
+    is armed (POST /__emulator__/faults) after the login, so whichever of the two came last tells them apart.
+    """
+    injected = 0
+    after = None
+    with open(request_log, encoding="utf-8") as handle:
+        for line in handle:
+            entry = json.loads(line)
+            if entry["path"] == "/auth/token" or (entry["method"], entry["path"]) == ("POST", "/__emulator__/faults"):
+                after = entry["path"]
+            if not entry.get("fault"):
+                continue
+            injected += 1
+            aim = entry.get("operationName") or entry.get("path")
+            if aim == "SpeckleSessionUser" and after != "/auth/token":
+                aim = LOGOUT_QUERY
+            fired.add((entry["fault"], aim))
+    return injected
+
+
 def check(args: argparse.Namespace) -> int:
     """Leaks, fault coverage and the server's final state; print the summary line."""
     secrets = sorted({line for path in args.secrets for line in _read_lines(path) if len(line) == 42})
@@ -284,17 +358,12 @@ def check(args: argparse.Namespace) -> int:
         with open(path, encoding="utf-8") as handle:
             for key, value in json.load(handle).items():
                 stats[key] = stats.get(key, 0) + value
-    fired = set()
+    fired: set = set()
     injected = 0
     for path in args.request_log:
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                entry = json.loads(line)
-                if entry.get("fault"):
-                    injected += 1
-                    fired.add((entry["fault"], entry.get("operationName") or entry.get("path")))
+        injected += _read_fired(path, fired)
     kinds = {label: kind for label, kind, _extra in KINDS}
-    aims = {**OPERATIONS, **AUTH_PATHS}
+    aims = {**OPERATIONS, **AUTH_PATHS, **SESSION_QUERIES, "session_logout_user": LOGOUT_QUERY}
     missing = [
         f"{label} at {target}" for label, target in schedule["combos"] if (kinds[label], aims[target]) not in fired
     ]
@@ -319,7 +388,9 @@ def check(args: argparse.Namespace) -> int:
     print(
         f"fault suite (seed {schedule['seed']}, {len(schedule['lanes'])} lanes): {stats['runs']} module runs: "
         f"{stats['steps']} steps ({stats['failed']} failed by their fault), {stats['reruns']} reruns, "
-        f"{stats['repairs']} revocations a warning advised; {len(schedule['combos']) - len(missing)} of "
+        f"{stats['repairs']} revocations a warning advised; {stats['sessions']} of the runs through a session, "
+        f"{stats['logouts_again']} session logouts run again as their failure advised; "
+        f"{len(schedule['combos']) - len(missing)} of "
         f"{len(schedule['combos'])} fault kind/operation pairs fired; {len(secrets)} secrets and the credentials "
         f"searched in {sum(len(text.splitlines()) for text in outputs.values())} lines of output"
     )

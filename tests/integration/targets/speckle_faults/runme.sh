@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2154  # speckle_* variables are set by the sourced tests/integration/lib.sh
-# Fault injection: a seeded schedule of speckle_token and speckle_token_info runs, each with a fault armed first
-# (every kind, aimed at the list query, the create and the revoke mutation). After every step: no duplicate, no
-# orphan whose secret nobody has, no login token left, a failure that says what to do. At the end: no secret in
-# the -vvvv output or the Ansible log. Two lanes, each with an emulator of its own, run side by side to keep the
-# target short. SPECKLE_FAULT_SEED=N make integration picks another schedule (run.sh passes it in the config).
+# Fault injection: a seeded schedule of speckle_token and speckle_token_info runs, on their own or through a
+# speckle_session play (log in, the task with the session's token, log out in always:), each with a fault armed
+# first (every kind, aimed at the list query, the create and the revoke mutation, the login, the access-code
+# exchange, the logout, and speckle_session's query). After every step: no duplicate, no orphan whose secret nobody
+# has, no login or session token left, a failure that says what to do. At the end: no secret (session tokens
+# included) in the -vvvv output or the Ansible log. Two lanes, each with an emulator of its own, run side by side
+# to keep the target short. SPECKLE_FAULT_SEED=N make integration picks another schedule (run.sh passes it in the
+# config).
 set -euo pipefail
 # ansible-test copies integration_config.yml two levels above the target's working directory.
 lib=$(python -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["speckle_test_lib"])' ../../integration_config.yml)

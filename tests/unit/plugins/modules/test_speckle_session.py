@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.speckle.server.plugins.module_utils._errors import RequestTimeout
+from ansible_collections.speckle.server.plugins.module_utils._transport import HTTPResponse
 from ansible_collections.speckle.server.plugins.modules import speckle_session
 
 from ..module_utils.fakes import Exchange, json_response
@@ -122,6 +124,50 @@ def test_absent_on_a_session_already_logged_out_is_ok(run):
 def test_absent_logs_out_in_check_mode_too_so_a_check_run_leaves_no_session(run):
     result = run(LOGOUT, [session_user(), logout_exchange()], credentials={"token": SESSION_TOKEN}, check_mode=True)
     assert result["changed"] is True
+
+
+def gateway_page(status: int) -> HTTPResponse:
+    return HTTPResponse(status=status, headers={"content-type": "text/html"}, text="<html>Bad Gateway</html>")
+
+
+@pytest.mark.parametrize(
+    ("retries", "probe_answers"),
+    [
+        (2, [gateway_page(500)]),  # not retried: a 500 is no lost answer
+        (2, [gateway_page(200)]),  # an HTML page
+        (1, [gateway_page(502), gateway_page(502)]),  # retries used up
+        (1, [RequestTimeout("The server did not answer within 1.5 s.")] * 2),
+    ],
+)
+def test_a_logout_whose_session_query_fails_logs_out_anyway(run, retries, probe_answers):
+    # The query only says whether the session is still logged in; its failure must not leave a live session.
+    probes = [Exchange(GQL, answer, "SpeckleSessionUser", variables={}, auth=SESSION_TOKEN) for answer in probe_answers]
+    result = run(
+        {**LOGOUT, "retries": retries},
+        [*probes, logout_exchange()],
+        credentials={"token": SESSION_TOKEN},
+        diff=True,
+    )
+    run.transport.assert_done()
+    assert result.get("failed") is None, result
+    assert result["changed"] is True
+    assert result["logged_out"] is True
+    assert result["user"] is None
+    assert result["diff"] == {"before": {"logged_in": None, "user": None}, "after": {"logged_in": False, "user": None}}
+    assert warnings(result) == []
+
+
+def test_a_logout_whose_session_query_and_logout_fail_says_what_to_do(run):
+    probe = Exchange(GQL, gateway_page(500), "SpeckleSessionUser", variables={}, auth=SESSION_TOKEN)
+    refused = Exchange(f"{URL}/auth/logout", gateway_page(500))
+    still_alive = Exchange(GQL, json_response(200, {"data": {"activeUser": {"id": USER["id"]}}}), "SpeckleActiveUserId")
+    result = run(LOGOUT, [probe, refused, still_alive], credentials={"token": SESSION_TOKEN})
+    run.transport.assert_done()
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "Logging out failed (HTTP 500 with text/html) and the session token still works. Run the task again; until it "
+        "succeeds, treat the token as a live credential."
+    )
 
 
 def test_a_logout_that_leaves_the_session_alive_fails(run):
