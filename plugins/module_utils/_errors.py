@@ -112,6 +112,10 @@ class MissingScope(GraphQLError):
         self.scope = scope
 
 
+class LockTimeout(SpeckleError):
+    """Another run held the lock of the same token for longer than the task's ``timeout``."""
+
+
 class LoginFailed(SpeckleError):
     """The email and password login flow did not yield a session token."""
 
