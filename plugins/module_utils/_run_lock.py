@@ -41,7 +41,7 @@ def prepare_lock_dir(lock_dir: str | None) -> str:
 
     The default lives in a directory everybody can write to, so another user could have created it
     first: it is used only when it is a real directory of this user's that nobody else can write to.
-    A directory the user names is theirs to choose, shared between users included.
+    A directory the user names is theirs to choose, and is used as it is.
     """
     path = lock_dir or default_lock_dir()
     try:

@@ -7,7 +7,9 @@
 A token cannot be changed in place, so every change is "create a new one, then revoke the old
 ones". The order matters: the new secret is returned (and written to ``dest``) before anything
 old is revoked, so a failure half-way never leaves the user without a working token, and an
-unknown create outcome is cleaned up so no orphan whose secret nobody has is left behind.
+unknown create outcome is cleaned up so no orphan whose secret nobody has is left behind. Between
+the create and ``dest``, ``_token_race`` checks that no run elsewhere created the token at the same
+moment.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ansible_collections.speckle.server.plugins.module_utils._token_api import (
     revoke_token,
 )
 from ansible_collections.speckle.server.plugins.module_utils._token_facts import lifespan_ms
+from ansible_collections.speckle.server.plugins.module_utils._token_race import RaceCheck
 from ansible_collections.speckle.server.plugins.module_utils._token_spec import (
     TokenSpec,
     new_token_metadata,
@@ -82,6 +85,8 @@ class Replacer:
         except OutcomeUnknown as exc:
             raise self._recover_unknown_create(known_ids, exc) from None
         metadata = new_token_metadata(secret, spec.name, scopes, lifespan, self.now)
+        # Before dest or any old token is touched: a run on another machine may have created one at the same moment.
+        RaceCheck(self.module, self.client, spec.name, spec.dest).settle(listing, metadata["id"], secret)
         if spec.dest:
             self._persist(spec.dest, listing, secret, metadata["id"])
         revoked, failures = [], []

@@ -55,6 +55,7 @@ class TokenSpec:
     rotate_before: int | None = None
     dest: str | None = None
     token_id: str | None = None
+    lock_dir: str | None = None
 
 
 def validate_name(name: t.Any) -> str:
@@ -98,6 +99,7 @@ def parse_token_spec(params: dict[str, t.Any]) -> TokenSpec:
         recreate=params.get("recreate") or "never",
         dest=params.get("dest"),
         token_id=params.get("token_id"),
+        lock_dir=params.get("lock_dir"),
     )
     if spec.token_id is not None:
         if spec.state != "absent":

@@ -8,6 +8,8 @@ A token's secret is shown once, at creation, and a token cannot be changed in pl
 that differs from the task, is due for rotation or is missing from ``dest`` is replaced (see
 ``_token_replace``); an unchanged one is only reported. The pieces live next door: the requests
 in ``_token_api``, the options and comparisons in ``_token_spec``, the file in ``_secret_file``.
+Runs on this machine for the same token take turns under the lock of ``_run_lock``; runs elsewhere
+are settled by ``_token_race`` after a create.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import typing as t
 from ansible_collections.speckle.server.plugins.module_utils._client import GraphQLClient
 from ansible_collections.speckle.server.plugins.module_utils._credentials import is_sendable_token
 from ansible_collections.speckle.server.plugins.module_utils._errors import ConfigurationError, SpeckleError
+from ansible_collections.speckle.server.plugins.module_utils._run_lock import held_lock, lock_path, prepare_lock_dir
 from ansible_collections.speckle.server.plugins.module_utils._secret_file import apply_file_attributes, read_secret
 from ansible_collections.speckle.server.plugins.module_utils._token_api import (
     TOKEN_ID_LENGTH,
@@ -40,6 +43,8 @@ from ansible_collections.speckle.server.plugins.module_utils._token_spec import 
 if t.TYPE_CHECKING:
     from ansible_collections.speckle.server.plugins.module_utils._module import SpeckleModule
 
+DUPLICATES_SETTLE = 1.0  # seconds; a run elsewhere revokes within a request or two of its create
+
 
 class TokenTask:
     """One run of ``speckle_token``: list once, decide, then act (or predict, in check mode)."""
@@ -51,16 +56,28 @@ class TokenTask:
         self.now = utc_now()
 
     def run(self) -> dict[str, t.Any]:
-        listing = fetch_listing(self.client, managing=True)
-        if self.spec.state == "absent":
-            return self._absent(listing)
-        return self._present(listing)
+        # From the listing through the last change, runs on this machine for this token take turns; check mode
+        # shares the lock with other check-mode runs but waits for a change, so it never sees one half done.
+        spec, client = self.spec, self.client
+        path = lock_path(prepare_lock_dir(spec.lock_dir), (client.server_url, spec.name))
+        holder = f"Another run managing the token {spec.name!r} on {client.server_url}"
+        with held_lock(path, shared=self.module.check_mode, timeout=client.timeout, sleep=client.sleep, holder=holder):
+            listing = fetch_listing(client, managing=True)
+            if spec.state == "absent":
+                return self._absent(listing)
+            return self._present(listing)
 
     # state=present
 
     def _present(self, listing: Listing) -> dict[str, t.Any]:
         spec = self.spec
         matches = listing.named(spec.name)
+        if len(matches) > 1 and spec.recreate != "always":
+            # A run on another machine may be between its create and the revoke that follows (of the token it
+            # replaces, or of its own when it lost a race): look once more before calling the duplicates an error.
+            self.client.sleep(DUPLICATES_SETTLE)
+            listing = fetch_listing(self.client, managing=True)
+            matches = listing.named(spec.name)
         if len(matches) > 1 and spec.recreate != "always":
             ids = [str(tok.get("id")) for tok in matches]
             raise SpeckleError(
@@ -203,7 +220,8 @@ class TokenTask:
 
 def validate_token_options(module: SpeckleModule) -> None:
     """The ``validate`` hook of ``speckle_token``: option errors before any request."""
-    parse_token_spec(module.params)
+    spec = parse_token_spec(module.params)
+    prepare_lock_dir(spec.lock_dir)
 
 
 def manage_token(module: SpeckleModule, client: GraphQLClient) -> dict[str, t.Any]:

@@ -23,8 +23,23 @@ description:
   - Managing tokens needs the C(tokens:write) scope. A personal access token can never hold it on current servers,
     so log in with O(email) and O(password) (the module logs out again at the end), or pass a login token that
     holds C(tokens:write) as O(token). A PAT used as O(token) gets a clear error before anything is changed.
-  - A token that is already as wanted costs one GraphQL request; creating one costs two; verifying O(dest) adds one
-    request made with the token in that file.
+  - A token that is already as wanted costs one GraphQL request; creating one costs three (the listing, the
+    creation, and a second listing that checks for a run elsewhere, see below); verifying O(dest) adds one request
+    made with the token in that file.
+  - B(Concurrent runs.) The server does not keep names unique, and the module lists the tokens before it creates
+    one, so runs that list at the same moment would each create a token. Runs on one machine for the same
+    O(server_url) and O(name) therefore take turns under a lock (see O(lock_dir)), held from the listing through the
+    last change. A run that waited finds the token the first run made and reports C(ok).
+  - Runs on different machines cannot share that lock, so after creating a token the module lists the tokens
+    again. If other runs created tokens named O(name) since its own listing, the one created first stays (the
+    oldest creation time, then the smallest id), and every other run revokes its own new token, leaves O(dest) and
+    the old tokens as they were, and fails saying that another run created the token at the same moment and holds
+    its secret. No token is left whose secret no run returned. Tokens that were there before the run's listing
+    (the ones a rotation or O(recreate) replaces) are not rivals; they are revoked once the run's token has stayed.
+  - "So a task that many hosts run for one shared token name should run once (C(run_once), then copy the secret to
+    the hosts) or one host at a time (C(throttle: 1)). With O(dest) on each host, every host whose file does not
+    hold the token replaces it, revoking the one the other hosts hold: give each host a token of its own name
+    instead (for example C(ci-{{ inventory_hostname }}))."
 extends_documentation_fragment:
   - speckle.server.connection
   - ansible.builtin.files
@@ -34,6 +49,8 @@ attributes:
     description:
       - Predicts whether the task would change anything, and RV(revoked_ids), without any mutation.
       - RV(token) is then null.
+      - It takes the lock of O(lock_dir) shared, so it waits for a run on the same machine that is changing the
+        token.
   diff_mode:
     support: full
     description: Shows the tokens' metadata before and after; never a secret.
@@ -43,7 +60,8 @@ options:
       - Name of the token, 1 to 512 characters. Tokens are found by this name.
       - The server allows several tokens with one name. If there are several, the module fails and lists their ids,
         unless O(recreate=always) (which replaces them all with one new token) or O(state=absent) (which revokes
-        them all).
+        them all). Before failing, it lists the tokens once more after a second, in case a run on another machine
+        is between creating its token and revoking the one it replaces.
     type: str
     required: true
   state:
@@ -124,12 +142,37 @@ options:
       - With O(state=absent), revoke only the token with this id (its first 10 characters, as
         M(speckle.server.speckle_token_info) returns it). It must be named O(name).
     type: str
+  lock_dir:
+    description:
+      - Directory, on the host that runs the module, for the lock that makes runs for the same token take turns.
+      - A run holds an exclusive C(flock) on a file in this directory from listing the tokens through its last
+        change. Another run waits for it at most O(timeout) seconds, then fails without listing or changing any
+        token. In check mode a run takes a shared lock, since it never changes anything. It waits for a run that is
+        changing the token, so its prediction never sees a replacement half done, but not for other check-mode
+        runs.
+      - The lock is keyed by O(server_url) and O(name), not by the user. The module learns the user only from its
+        listing, which must already be under the lock, and keying by the credentials would let two sessions of one
+        user (for example a M(speckle.server.speckle_session) login per pipeline) miss each other. So runs for
+        different users that manage tokens of the same name on the same server wait for each other; the lock is
+        held only around the token requests, not the login.
+      - The lock file is named by a SHA-256 hash of the key, holds nothing, and is left in place.
+      - The default is C(speckle-locks-<uid>) in the temporary directory (E(TMPDIR), else C(/tmp)), created with
+        mode C(0700). The module fails if it exists but is a symbolic link, not a directory, owned by another
+        user, or writable by others. A directory set here is created with mode C(0700) when missing (its parent
+        must exist) and is used as it is; anybody who can write to it can hold the lock.
+      - Runs with different lock directories (on different machines, or with a different E(TMPDIR)) do not wait
+        for each other; see the description for how the module settles such runs.
+    type: path
 notes:
   - The created token's secret is returned in RV(token), so put C(no_log) on tasks that create tokens, or the
     secret lands in the task output and logs. It never appears in messages, warnings or the diff.
   - A token that is already as wanted is left alone even if the caller could not create tokens; the
     C(tokens:write) check happens only when something has to change (check mode included).
   - O(limit_resources) cannot be read back from the server and is not compared.
+  - The check for runs elsewhere compares the creation times the server gives. A run whose second listing came
+    before another run's creation was visible, while that creation carries an earlier time, keeps its token as
+    the other run keeps its own; the next run then reports the two tokens. This needs two creations within
+    moments, the second one slower to show than a whole request of the first.
 author:
   - speckle.server maintainers (@speckle-server-maintainers)
 seealso:
@@ -185,6 +228,26 @@ EXAMPLES = r"""
       - type: project
         id: "0123456789"
   no_log: true
+
+- name: One token that many hosts share, created once and copied to each host
+  block:
+    - name: Create it once, on the controller
+      speckle.server.speckle_token:
+        server_url: https://speckle.example.org
+        token: "{{ speckle_session_token }}"
+        name: shared-reader
+        scopes: [streams:read]
+        dest: "{{ playbook_dir }}/secrets/shared-reader"
+      delegate_to: localhost
+      run_once: true
+      no_log: true
+
+    - name: Copy it to every host
+      ansible.builtin.copy:
+        src: "{{ playbook_dir }}/secrets/shared-reader"
+        dest: /etc/speckle/shared-reader
+        mode: "0600"
+      no_log: true
 
 - name: Revoke every token named ci-deploy and remove its file
   speckle.server.speckle_token:
@@ -255,7 +318,10 @@ last_used:
   returned: when O(state=present)
   type: str
 revoked_ids:
-  description: Ids of the tokens revoked in this run (or that would be, in check mode).
+  description:
+    - Ids of the tokens revoked in this run (or that would be, in check mode).
+    - When the run failed because another run created the token at the same moment, the id of the token it created
+      and revoked again.
   returned: always
   type: list
   elements: str
@@ -284,6 +350,7 @@ ARGSPEC = ArgumentSpec(
         "rotate_before": {"type": "raw"},
         "dest": {"type": "path"},
         "token_id": {"type": "str", "no_log": False},
+        "lock_dir": {"type": "path"},
     }
 )
 

@@ -7,13 +7,15 @@
 from __future__ import annotations
 
 import errno
+import fcntl
+import hashlib
 import json
 import os
 import stat
 
 import pytest
 
-from ansible_collections.speckle.server.plugins.module_utils import _secret_file, _token_replace
+from ansible_collections.speckle.server.plugins.module_utils import _run_lock, _secret_file, _token_replace
 from ansible_collections.speckle.server.plugins.module_utils._errors import ConnectionFailure
 from ansible_collections.speckle.server.plugins.modules import speckle_token
 from ansible_collections.speckle.server.tests.unit.plugins.module_utils.fakes import Exchange, json_response
@@ -21,6 +23,7 @@ from ansible_collections.speckle.server.tests.unit.plugins.module_utils.fakes im
 from .token_helpers import (
     GQL,
     LOGIN_TOKEN,
+    NEW_LISTED,
     NEW_SECRET,
     SESSION_TOKEN,
     USER,
@@ -33,6 +36,7 @@ from .token_helpers import (
     login_exchanges,
     logout_exchange,
     probe,
+    relisting,
     revoke,
     revoke_gone,
     warnings,
@@ -46,8 +50,8 @@ FILE_SECRET = "0ldt0ken01" + "F" * 32
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
-    return Runner(speckle_token, monkeypatch, capsys)
+def run(monkeypatch, capsys, tmp_path_factory):
+    return Runner(speckle_token, monkeypatch, capsys, lock_dir=tmp_path_factory.mktemp("locks"))
 
 
 def mutations(run) -> list[str]:
@@ -57,8 +61,11 @@ def mutations(run) -> list[str]:
 # --- creating and keeping -----------------------------------------------------------------------------------------
 
 
-def test_create_costs_two_requests_and_builds_metadata_locally(run):
-    result = run({**CI, "scopes": ["profile:read", "streams:read", "profile:read"]}, [listing(OTHER), create(CI)])
+def test_create_costs_three_requests_and_builds_metadata_locally(run):
+    result = run(
+        {**CI, "scopes": ["profile:read", "streams:read", "profile:read"]},
+        [listing(OTHER), create(CI), relisting(OTHER)],
+    )
     assert result["changed"] is True
     assert result["token"] == NEW_SECRET
     assert {key: result[key] for key in result if key not in ("invocation", "token", "changed")} == {
@@ -73,24 +80,27 @@ def test_create_costs_two_requests_and_builds_metadata_locally(run):
         "last_used": "2026-11-29T15:00:00.000Z",
         "revoked_ids": [],
     }
-    assert len(run.sent) == 2
+    assert len(run.sent) == 3
 
 
 def test_lifespan_duration_is_sent_in_milliseconds(run):
-    result = run({**CI, "lifespan": "90d"}, [listing(), create({**CI, "lifespan": 7776000000})])
+    result = run({**CI, "lifespan": "90d"}, [listing(), create({**CI, "lifespan": 7776000000}), relisting()])
     assert result["lifespan"] == 7776000
     assert result["expires_at"] == "2027-02-27T15:00:00.000Z"
 
 
 def test_lifespan_beyond_javascript_precision_is_sent_as_a_string(run):
-    result = run({**CI, "lifespan": 9223372036854775}, [listing(), create({**CI, "lifespan": "9223372036854775000"})])
+    result = run(
+        {**CI, "lifespan": 9223372036854775},
+        [listing(), create({**CI, "lifespan": "9223372036854775000"}), relisting()],
+    )
     assert result["lifespan"] == 9223372036854775
     assert result["expires_at"] is None
 
 
 def test_limit_resources_are_sent_at_creation(run):
     resources = [{"type": "project", "id": "0000000000"}, {"type": "workspace", "id": "ws1"}]
-    run({**CI, "limit_resources": resources}, [listing(), create({**CI, "limitResources": resources})])
+    run({**CI, "limit_resources": resources}, [listing(), create({**CI, "limitResources": resources}), relisting()])
 
 
 def test_token_as_wanted_costs_one_request(run):
@@ -139,7 +149,10 @@ def test_never_fails_saying_what_differs_and_which_option_to_use(run):
 
 def test_state_change_creates_first_then_revokes(run):
     wanted = {"name": "ci", "scopes": ["streams:read"]}
-    result = run({**wanted, "recreate": "state_change"}, [listing(OLD), create(wanted), revoke("0ldt0ken01")])
+    result = run(
+        {**wanted, "recreate": "state_change"},
+        [listing(OLD), create(wanted), relisting(OLD), revoke("0ldt0ken01")],
+    )
     assert result["changed"] is True
     assert result["token"] == NEW_SECRET
     assert result["revoked_ids"] == ["0ldt0ken01"]
@@ -155,7 +168,12 @@ def test_replacement_keeps_old_lifespan_when_not_given(run):
     short = api_token("0ldt0ken01", "ci", ["streams:read", "profile:read"], lifespan=3600000)
     result = run(
         {"name": "ci", "scopes": ["streams:read"], "recreate": "state_change"},
-        [listing(short), create({"name": "ci", "scopes": ["streams:read"], "lifespan": 3600000}), revoke("0ldt0ken01")],
+        [
+            listing(short),
+            create({"name": "ci", "scopes": ["streams:read"], "lifespan": 3600000}),
+            relisting(short),
+            revoke("0ldt0ken01"),
+        ],
     )
     assert result["lifespan"] == 3600
 
@@ -163,7 +181,12 @@ def test_replacement_keeps_old_lifespan_when_not_given(run):
 def test_always_replaces_on_every_run(run):
     result = run(
         {"name": "ci", "recreate": "always"},
-        [listing(OLD), create({"name": "ci", "scopes": ["streams:read", "profile:read"]}), revoke("0ldt0ken01")],
+        [
+            listing(OLD),
+            create({"name": "ci", "scopes": ["streams:read", "profile:read"]}),
+            relisting(OLD),
+            revoke("0ldt0ken01"),
+        ],
     )
     assert result["changed"] is True
     assert result["scopes"] == ["streams:read", "profile:read"]
@@ -173,7 +196,7 @@ def test_always_replaces_on_every_run(run):
 def test_lifespan_difference_under_state_change(run):
     result = run(
         {**CI, "lifespan": 3600, "recreate": "state_change"},
-        [listing(OLD), create({**CI, "lifespan": 3600000}), revoke("0ldt0ken01")],
+        [listing(OLD), create({**CI, "lifespan": 3600000}), relisting(OLD), revoke("0ldt0ken01")],
     )
     assert result["lifespan"] == 3600
 
@@ -191,7 +214,7 @@ def test_rotate_before_replaces_a_token_expiring_soon_whatever_recreate_says(run
     )
     result = run(
         {**CI, "lifespan": "30d", "rotate_before": "7d"},
-        [listing(soon), create({**CI, "lifespan": 2592000000}), revoke("0ldt0ken01")],
+        [listing(soon), create({**CI, "lifespan": 2592000000}), relisting(soon), revoke("0ldt0ken01")],
     )
     assert result["changed"] is True
     assert result["expires_at"] == "2026-12-29T15:00:00.000Z"
@@ -218,7 +241,7 @@ HOUR_TOKEN = api_token(
 def test_rotation_due_replaces_a_token_that_differs_under_recreate_never(run):
     result = run(
         {**CI, "lifespan": "3h", "rotate_before": "2h"},
-        [listing(HOUR_TOKEN), create({**CI, "lifespan": 10800000}), revoke("0ldt0ken01")],
+        [listing(HOUR_TOKEN), create({**CI, "lifespan": 10800000}), relisting(HOUR_TOKEN), revoke("0ldt0ken01")],
         diff=True,
     )
     assert result["changed"] is True
@@ -235,7 +258,7 @@ def test_rotation_due_takes_the_tasks_scopes_too(run):
     wanted = {"name": "ci", "scopes": ["streams:read"], "lifespan": 10800000}
     result = run(
         {"name": "ci", "scopes": ["streams:read"], "lifespan": "3h", "rotate_before": "2h", "recreate": "never"},
-        [listing(HOUR_TOKEN), create(wanted), revoke("0ldt0ken01")],
+        [listing(HOUR_TOKEN), create(wanted), relisting(HOUR_TOKEN), revoke("0ldt0ken01")],
     )
     assert result["changed"] is True
     assert result["scopes"] == ["streams:read"]
@@ -291,7 +314,7 @@ def test_expired_token_without_rotate_before_warns(run):
 
 def test_duplicate_names_fail_listing_ids(run):
     twin = api_token("twintoken2", "ci", ["streams:read", "profile:read"])
-    result = run({**CI, "recreate": "state_change"}, [listing(OLD, twin)])
+    result = run({**CI, "recreate": "state_change"}, [listing(OLD, twin), listing(OLD, twin)])
     assert result["failed"] is True
     assert result["msg"] == (
         "There are 2 tokens named 'ci' (ids: 0ldt0ken01, twintoken2), so the module cannot tell which one to manage. "
@@ -300,6 +323,7 @@ def test_duplicate_names_fail_listing_ids(run):
     )
     assert result["token_ids"] == ["0ldt0ken01", "twintoken2"]
     assert mutations(run) == []
+    assert run.sleeps == [1.0]  # listed again after a second, in case a run elsewhere was between create and revoke
 
 
 def test_always_replaces_all_duplicates_with_one(run):
@@ -309,6 +333,7 @@ def test_always_replaces_all_duplicates_with_one(run):
         [
             listing(OLD, twin),
             create({"name": "ci", "scopes": ["streams:read", "profile:read"]}),
+            relisting(OLD, twin),
             revoke("0ldt0ken01"),
             revoke("twintoken2"),
         ],
@@ -490,7 +515,11 @@ def test_pat_with_tokens_write_creates_within_its_scopes(run):
     writer = "writer0001" + "w" * 32
     listed = api_token("writer0001", "limited-writer", ["profile:read", "tokens:read", "tokens:write"])
     wanted = {"name": "ci", "scopes": ["profile:read"]}
-    result = run(wanted, [listing(listed, auth=writer), create(wanted, auth=writer)], credentials={"token": writer})
+    result = run(
+        wanted,
+        [listing(listed, auth=writer), create(wanted, auth=writer), relisting(listed, auth=writer)],
+        credentials={"token": writer},
+    )
     assert result["changed"] is True
 
 
@@ -513,7 +542,13 @@ def test_email_and_password_log_in_and_out(run):
     credentials = {"email": USER["email"], "password": "hunter2-password"}
     result = run(
         CI,
-        [*login_exchanges(), listing(auth=SESSION_TOKEN), create(CI, auth=SESSION_TOKEN), logout_exchange()],
+        [
+            *login_exchanges(),
+            listing(auth=SESSION_TOKEN),
+            create(CI, auth=SESSION_TOKEN),
+            relisting(auth=SESSION_TOKEN),
+            logout_exchange(),
+        ],
         credentials=credentials,
     )
     assert result["changed"] is True
@@ -595,7 +630,10 @@ def test_options_are_validated_before_any_request_even_the_login(run, args, msg)
 def test_revoke_failure_after_recreate_warns_and_returns_the_new_token(run):
     broken = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenRevoke")
     wanted = {"name": "ci", "scopes": ["streams:read"]}
-    result = run({**wanted, "recreate": "state_change", "retries": 1}, [listing(OLD), create(wanted), broken, broken])
+    result = run(
+        {**wanted, "recreate": "state_change", "retries": 1},
+        [listing(OLD), create(wanted), relisting(OLD), broken, broken],
+    )
     assert result["changed"] is True
     assert result["token"] == NEW_SECRET
     assert result["revoked_ids"] == []
@@ -610,7 +648,10 @@ def test_revoke_failure_after_recreate_warns_and_returns_the_new_token(run):
 def test_recreate_repeats_a_revoke_whose_answer_was_lost(run):
     dropped = Exchange(GQL, ConnectionFailure("The connection broke"), "SpeckleApiTokenRevoke")
     wanted = {"name": "ci", "scopes": ["streams:read"]}
-    result = run({**wanted, "recreate": "state_change"}, [listing(OLD), create(wanted), dropped, revoke("0ldt0ken01")])
+    result = run(
+        {**wanted, "recreate": "state_change"},
+        [listing(OLD), create(wanted), relisting(OLD), dropped, revoke("0ldt0ken01")],
+    )
     assert result["token"] == NEW_SECRET
     assert result["revoked_ids"] == ["0ldt0ken01"]
     assert warnings(result) == []
@@ -740,7 +781,9 @@ def test_check_mode_still_reports_a_pat_that_could_not_write(run):
 def test_diff_never_holds_the_secret(run):
     wanted = {"name": "ci", "scopes": ["streams:read"]}
     result = run(
-        {**wanted, "recreate": "state_change"}, [listing(OLD), create(wanted), revoke("0ldt0ken01")], diff=True
+        {**wanted, "recreate": "state_change"},
+        [listing(OLD), create(wanted), relisting(OLD), revoke("0ldt0ken01")],
+        diff=True,
     )
     assert NEW_SECRET not in json.dumps(result["diff"])
     assert result["diff"]["before"]["tokens"][0]["id"] == "0ldt0ken01"
@@ -752,7 +795,7 @@ def test_diff_never_holds_the_secret(run):
 
 def test_dest_is_written_0600(run, tmp_path):
     dest = tmp_path / "ci-token"
-    result = run({**CI, "dest": str(dest)}, [listing(), create(CI)])
+    result = run({**CI, "dest": str(dest)}, [listing(), create(CI), relisting()])
     assert result["changed"] is True
     assert dest.read_text() == NEW_SECRET + "\n"
     assert stat.S_IMODE(dest.stat().st_mode) == 0o600
@@ -761,7 +804,7 @@ def test_dest_is_written_0600(run, tmp_path):
 
 def test_dest_mode_option_wins(run, tmp_path):
     dest = tmp_path / "ci-token"
-    run({**CI, "dest": str(dest), "mode": "0640"}, [listing(), create(CI)])
+    run({**CI, "dest": str(dest), "mode": "0640"}, [listing(), create(CI), relisting()])
     assert stat.S_IMODE(dest.stat().st_mode) == 0o640
 
 
@@ -788,7 +831,8 @@ def test_dest_whose_token_no_longer_authenticates_is_replaced(run, tmp_path):
     dest = tmp_path / "ci-token"
     dest.write_text(FILE_SECRET + "\n")
     result = run(
-        {**CI, "dest": str(dest)}, [listing(OLD), probe(FILE_SECRET, valid=False), create(CI), revoke("0ldt0ken01")]
+        {**CI, "dest": str(dest)},
+        [listing(OLD), probe(FILE_SECRET, valid=False), create(CI), relisting(OLD), revoke("0ldt0ken01")],
     )
     assert result["changed"] is True
     assert result["revoked_ids"] == ["0ldt0ken01"]
@@ -798,13 +842,13 @@ def test_dest_whose_token_no_longer_authenticates_is_replaced(run, tmp_path):
 def test_dest_holding_another_token_is_replaced_without_probing(run, tmp_path):
     dest = tmp_path / "ci-token"
     dest.write_text("someother1" + "x" * 32)
-    run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), revoke("0ldt0ken01")])
+    run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), relisting(OLD), revoke("0ldt0ken01")])
     assert dest.read_text() == NEW_SECRET + "\n"
 
 
 def test_missing_dest_replaces_the_token(run, tmp_path):
     dest = tmp_path / "ci-token"
-    result = run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), revoke("0ldt0ken01")])
+    result = run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), relisting(OLD), revoke("0ldt0ken01")])
     assert result["changed"] is True
     assert dest.read_text() == NEW_SECRET + "\n"
 
@@ -812,7 +856,7 @@ def test_missing_dest_replaces_the_token(run, tmp_path):
 def test_token_revoked_behind_our_back_is_recreated_into_dest(run, tmp_path):
     dest = tmp_path / "ci-token"
     dest.write_text(FILE_SECRET + "\n")
-    result = run({**CI, "dest": str(dest)}, [listing(OTHER), create(CI)])
+    result = run({**CI, "dest": str(dest)}, [listing(OTHER), create(CI), relisting(OTHER)])
     assert result["changed"] is True
     assert dest.read_text() == NEW_SECRET + "\n"
 
@@ -829,7 +873,7 @@ def test_dest_write_failure_revokes_the_new_token(run, tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(_token_replace, "write_secret", fail)
-    result = run({**CI, "dest": str(tmp_path / "t")}, [listing(OLD), create(CI), revoke("a1b2c3d4e5")])
+    result = run({**CI, "dest": str(tmp_path / "t")}, [listing(OLD), create(CI), relisting(OLD), revoke("a1b2c3d4e5")])
     assert result["failed"] is True
     assert result["msg"] == (
         f"Writing the new token 'ci' to {tmp_path / 't'} failed (No space left on device), so it was revoked again; "
@@ -844,7 +888,7 @@ def test_dest_write_and_revoke_failure_hands_the_secret_back(run, tmp_path, monk
 
     monkeypatch.setattr(_token_replace, "write_secret", fail)
     broken = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenRevoke")
-    result = run({**CI, "dest": str(tmp_path / "t")}, [listing(), create(CI), *[broken] * 4])
+    result = run({**CI, "dest": str(tmp_path / "t")}, [listing(), create(CI), relisting(), *[broken] * 4])
     assert result["failed"] is True
     assert result["token"] == NEW_SECRET
     assert NEW_SECRET not in result["msg"]
@@ -870,14 +914,14 @@ def test_no_leftover_temp_files_when_rename_fails(tmp_path, monkeypatch):
 
 
 def test_login_token_is_never_in_the_output(run):
-    result = run(CI, [listing(), create(CI)])
+    result = run(CI, [listing(), create(CI), relisting()])
     assert LOGIN_TOKEN not in json.dumps(result)
 
 
 def test_dest_holding_junk_is_replaced_without_probing(run, tmp_path):
     dest = tmp_path / "ci-token"
     dest.write_text("not a token\n")
-    result = run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), revoke("0ldt0ken01")])
+    result = run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), relisting(OLD), revoke("0ldt0ken01")])
     assert result["changed"] is True
     assert result["name"] == "ci"
     assert dest.read_text() == NEW_SECRET + "\n"
@@ -888,6 +932,227 @@ def test_dest_holding_a_character_no_header_carries_is_replaced_without_probing(
     # The right id, but the probe would have sent the character in its Authorization header.
     dest = tmp_path / "ci-token"
     dest.write_text("0ldt0ken01" + inside + "x" * 31 + "\n", encoding="utf-8")
-    result = run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), revoke("0ldt0ken01")])
+    result = run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), relisting(OLD), revoke("0ldt0ken01")])
     assert result["changed"] is True
     assert dest.read_text() == NEW_SECRET + "\n"
+
+
+# --- runs on one machine take turns -------------------------------------------------------------------------------
+
+
+def lock_file(directory) -> str:
+    return _run_lock.lock_path(str(directory), ("https://speckle.example.org", "ci"))
+
+
+def hold_lock(path: str, operation: int = fcntl.LOCK_EX) -> int:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(descriptor, operation)
+    return descriptor
+
+
+def test_the_lock_file_is_named_by_a_hash_and_holds_nothing(run, tmp_path):
+    locks = tmp_path / "locks"
+    run({**CI, "lock_dir": str(locks)}, [listing(OLD)])
+    digest = hashlib.sha256(json.dumps(["https://speckle.example.org", "ci"]).encode()).hexdigest()
+    assert [(p.name, p.stat().st_size) for p in locks.iterdir()] == [(f"{digest}.lock", 0)]
+    assert stat.S_IMODE(locks.stat().st_mode) == 0o700
+
+
+def test_a_run_that_waited_for_the_lock_finds_the_token_the_first_run_made(run, tmp_path):
+    path = lock_file(tmp_path)
+    other = hold_lock(path)
+
+    def first_run_finishes(_seconds):
+        os.close(other)  # the first run created the token and let go of the lock
+
+    run.on_sleep = first_run_finishes
+    result = run({**CI, "lock_dir": str(tmp_path)}, [listing(NEW_LISTED)])
+    assert result["changed"] is False
+    assert result["token_id"] == "a1b2c3d4e5"
+    assert result["token"] is None
+    assert run.sleeps == [0.02]
+
+
+def test_the_wait_for_the_lock_is_bounded_by_timeout_and_nothing_is_sent(run, tmp_path):
+    path = lock_file(tmp_path)
+    other = hold_lock(path)
+    try:
+        result = run({**CI, "lock_dir": str(tmp_path), "timeout": 0.3}, [])
+    finally:
+        os.close(other)
+    assert result["failed"] is True
+    assert result["msg"] == (
+        f"Another run managing the token 'ci' on https://speckle.example.org held the lock {path} for more than "
+        "timeout (0.3 seconds), so this run did not list or change any token. Run the task again, or raise timeout."
+    )
+    assert run.sleeps == pytest.approx([0.02, 0.04, 0.08, 0.16])
+    assert run.sent == []
+
+
+def test_check_mode_runs_share_the_lock(run, tmp_path):
+    other = hold_lock(lock_file(tmp_path), fcntl.LOCK_SH)
+    try:
+        result = run({**CI, "lock_dir": str(tmp_path)}, [listing()], check_mode=True)
+    finally:
+        os.close(other)
+    assert result["changed"] is True
+    assert run.sleeps == []
+
+
+def test_check_mode_waits_for_a_run_that_changes_the_token(run, tmp_path):
+    other = hold_lock(lock_file(tmp_path))
+    try:
+        result = run({**CI, "lock_dir": str(tmp_path), "timeout": 0.1}, [], check_mode=True)
+    finally:
+        os.close(other)
+    assert result["msg"].startswith("Another run managing the token 'ci' on https://speckle.example.org held the lock")
+    assert run.sent == []
+
+
+def test_an_unsafe_default_lock_directory_fails_before_the_login(run, monkeypatch, tmp_path):
+    shared = tmp_path / "world"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setattr(_run_lock, "default_lock_dir", lambda: str(shared))
+    result = run(CI, [], credentials={"email": USER["email"], "password": "hunter2-password"})
+    assert result["msg"] == (
+        f"The lock directory {shared} is not safe to use: other users can write to it (mode 0777). Remove it, or set "
+        "lock_dir to a directory only this user can write to."
+    )
+    assert run.sent == []
+
+
+# --- runs on different machines: the token created first stays ---------------------------------------------------
+
+
+# Created at the same moment by a run elsewhere: 1 ms before this run's token (NEW_LISTED, at NOW), or at the same ms.
+RIVAL_FIRST = api_token("r1va1t0ken", "ci", ["profile:read", "streams:read"], created="2026-11-29T14:59:59.999Z")
+RIVAL_LATER = api_token("r1va1t0ken", "ci", ["profile:read", "streams:read"], created="2026-11-29T15:00:00.001Z")
+RIVAL_SAME_MS_SMALLER_ID = api_token("0000000001", "ci", ["profile:read"], created="2026-11-29T15:00:00.000Z")
+RIVAL_SAME_MS_LARGER_ID = api_token("zzzzzzzzz1", "ci", ["profile:read"], created="2026-11-29T15:00:00.000Z")
+LOST_LEAD = (
+    "Another run created a token named 'ci' at the same moment as this run, and its token (id {winner}) was created "
+    "first, so that one stays and the other run holds its secret."
+)
+SHARED_ADVICE = (
+    "For a token that many hosts share, run the task once (run_once, then copy the secret to the hosts) or one host "
+    "at a time (throttle: 1)."
+)
+
+
+def test_a_run_whose_token_came_second_revokes_it_and_fails(run):
+    result = run(CI, [listing(OTHER), create(CI), relisting(OTHER, RIVAL_FIRST), revoke("a1b2c3d4e5")])
+    assert result["failed"] is True
+    assert result["msg"] == (
+        f"{LOST_LEAD.format(winner='r1va1t0ken')} This run revoked its own new token (id a1b2c3d4e5). This run "
+        f"changed nothing else. {SHARED_ADVICE}"
+    )
+    assert result["revoked_ids"] == ["a1b2c3d4e5"]
+    assert "token" not in result
+    assert NEW_SECRET not in json.dumps(result)
+
+
+def test_a_run_whose_token_came_first_keeps_it_and_leaves_the_rival_to_its_run(run):
+    result = run(CI, [listing(), create(CI), relisting(RIVAL_LATER)])
+    assert result["changed"] is True
+    assert result["token"] == NEW_SECRET
+    assert result["revoked_ids"] == []
+    assert mutations(run) == ["SpeckleApiTokenCreate"]
+
+
+@pytest.mark.parametrize(
+    ("rival", "stays"),
+    [(RIVAL_SAME_MS_SMALLER_ID, "0000000001"), (RIVAL_SAME_MS_LARGER_ID, "a1b2c3d4e5")],
+    ids=["rival-smaller-id", "rival-larger-id"],
+)
+def test_tokens_created_in_the_same_millisecond_go_by_the_smallest_id(run, rival, stays):
+    exchanges = [listing(), create(CI), relisting(rival)]
+    if stays != "a1b2c3d4e5":
+        exchanges.append(revoke("a1b2c3d4e5"))
+    result = run(CI, exchanges)
+    assert result.get("failed", False) is (stays != "a1b2c3d4e5")
+    assert result["revoked_ids"] == ([] if stays == "a1b2c3d4e5" else ["a1b2c3d4e5"])
+
+
+def test_a_lost_rotation_leaves_dest_and_the_old_token_as_they_were(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    dest.write_text(FILE_SECRET + "\n")
+    result = run(
+        {**CI, "dest": str(dest)},
+        [
+            listing(OLD),
+            probe(FILE_SECRET, valid=False),
+            create(CI),
+            relisting(OLD, RIVAL_FIRST),
+            revoke("a1b2c3d4e5"),
+        ],
+    )
+    assert result["msg"] == (
+        f"{LOST_LEAD.format(winner='r1va1t0ken')} This run revoked its own new token (id a1b2c3d4e5). This run "
+        f"changed nothing else, and left {dest} as it was. {SHARED_ADVICE}"
+    )
+    assert dest.read_text() == FILE_SECRET + "\n"
+    assert mutations(run) == ["SpeckleApiTokenCreate", "SpeckleApiTokenRevoke"]
+    assert run.sent[-1]["body"]["variables"] == {"token": "a1b2c3d4e5"}  # its own, never the old one
+
+
+def test_tokens_there_before_the_listing_are_replaced_not_rivals(run):
+    """An older token of the name that this run listed is the one it replaces, not a run elsewhere."""
+    result = run(
+        {**CI, "recreate": "always"},
+        [listing(OLD), create(CI), relisting(OLD, RIVAL_LATER), revoke("0ldt0ken01")],
+    )
+    assert result["changed"] is True
+    assert result["token"] == NEW_SECRET
+    assert result["revoked_ids"] == ["0ldt0ken01"]
+
+
+def test_a_lost_race_whose_revoke_fails_hands_the_secret_back(run):
+    broken = Exchange(GQL, json_response(502, {}), "SpeckleApiTokenRevoke")
+    result = run({**CI, "retries": 1}, [listing(), create(CI), relisting(RIVAL_FIRST), broken, broken])
+    assert result["failed"] is True
+    assert result["changed"] is True
+    assert result["token"] == NEW_SECRET
+    assert result["token_id"] == "a1b2c3d4e5"
+    assert result["msg"] == (
+        f"{LOST_LEAD.format(winner='r1va1t0ken')} Revoking this run's own new token (id a1b2c3d4e5) failed (The "
+        "server failed with HTTP 502 (after 1 retry). Check the server's health and logs, then run again.), so it is "
+        "left beside the token that stays. Its secret is in this result's token: revoke it with state=absent and "
+        f"token_id a1b2c3d4e5. {SHARED_ADVICE}"
+    )
+    assert NEW_SECRET not in result["msg"]
+
+
+def test_a_new_token_revoked_at_once_by_a_run_elsewhere(run, tmp_path):
+    dest = tmp_path / "ci-token"
+    result = run({**CI, "dest": str(dest)}, [listing(OLD), create(CI), listing(RIVAL_LATER)])
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "The new token 'ci' (id a1b2c3d4e5) was gone right after this run created it: another run revoked it at the "
+        f"same moment (it replaced the token, or revoked it with state=absent). This run changed nothing else, and "
+        f"left {dest} as it was. Run the task again. {SHARED_ADVICE}"
+    )
+    assert not dest.exists()
+    assert mutations(run) == ["SpeckleApiTokenCreate"]
+
+
+def test_a_failed_check_for_runs_elsewhere_keeps_the_new_token_and_warns(run):
+    down = Exchange(GQL, json_response(403, {"error": "Your token is not valid."}), "SpeckleActiveUserTokens")
+    result = run(CI, [listing(), create(CI), down])
+    assert result["changed"] is True
+    assert result["token"] == NEW_SECRET
+    assert warnings(result) == [
+        "The new token 'ci' (id a1b2c3d4e5) was created, but listing the tokens again, to check that no other run "
+        "created one at the same moment, failed: The server rejected the token: the token is invalid, expired or "
+        "revoked (HTTP 403 'Your token is not valid.'). Check token or SPECKLE_TOKEN, or create a new token. If "
+        "another run did, there are now several tokens named 'ci': list them with speckle.server.speckle_token_info "
+        "and revoke the ones nobody uses."
+    ]
+
+
+def test_duplicates_that_settle_in_the_second_listing_are_no_error(run):
+    """A run elsewhere was between its create and its revoke: a second later one token is left."""
+    result = run(CI, [listing(OLD, RIVAL_LATER), listing(OLD)])
+    assert result["changed"] is False
+    assert result["token_id"] == "0ldt0ken01"
+    assert run.sleeps == [1.0]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import pathlib
 import typing as t
 
 import pytest
 from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.speckle.server.plugins.module_utils import _auth, _module, _token_info, _tokens
+from ansible_collections.speckle.server.plugins.module_utils import _auth, _module, _run_lock, _token_info, _tokens
 from ansible_collections.speckle.server.plugins.module_utils._client import GraphQLClient
 from ansible_collections.speckle.server.plugins.module_utils._module import SpeckleModule
 from ansible_collections.speckle.server.plugins.module_utils._transport import HTTPResponse
@@ -59,6 +60,23 @@ def api_token(
 def listing(*tokens: dict[str, t.Any], auth: str | None = LOGIN_TOKEN) -> Exchange:
     payload = {"data": {"activeUser": {**USER, "apiTokens": list(tokens)}}}
     return Exchange(GQL, json_response(200, payload), "SpeckleActiveUserTokens", variables={}, auth=auth)
+
+
+# The new token as the listing after its create shows it (created at NOW).
+NEW_LISTED = {
+    "id": NEW_SECRET[:10],
+    "name": "ci",
+    "lastChars": NEW_SECRET[-6:],
+    "scopes": ["profile:read", "streams:read"],
+    "createdAt": "2026-11-29T15:00:00.000Z",
+    "lifespan": DEFAULT_LIFESPAN_MS,
+    "lastUsed": "2026-11-29T15:00:00.000Z",
+}
+
+
+def relisting(*tokens: dict[str, t.Any], auth: str | None = LOGIN_TOKEN) -> Exchange:
+    """The listing right after a create (the check for runs elsewhere): ``tokens`` and the new one."""
+    return listing(*tokens, NEW_LISTED, auth=auth)
 
 
 def create(token_input: dict[str, t.Any], secret: str = NEW_SECRET, auth: str | None = LOGIN_TOKEN) -> Exchange:
@@ -161,14 +179,25 @@ def warnings(result: dict[str, t.Any]) -> list[str]:
 class Runner:
     """Runs a module's ``main()`` against a scripted transport and returns its JSON result."""
 
-    def __init__(self, module: t.Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def __init__(
+        self,
+        module: t.Any,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        lock_dir: pathlib.Path | None = None,
+    ) -> None:
         self.module = module
+        if lock_dir is not None:
+            # The default lock directory, instead of the one under the system's temporary directory.
+            monkeypatch.setattr(_run_lock, "default_lock_dir", lambda: str(lock_dir))
         self.monkeypatch = monkeypatch
         self.capsys = capsys
         self.transport: FakeTransport | None = None
-        # Backoffs are recorded, not slept: jitter 1.0 makes them the schedule's upper bounds (0.5, 1, 2 s).
+        # Backoffs and lock waits are recorded, not slept: jitter 1.0 makes backoffs the schedule's upper bounds
+        # (0.5, 1, 2 s). ``on_sleep`` lets a test act while the module "sleeps" (free a lock it holds, say).
         self.sleeps: list[float] = []
-        client = functools.partial(GraphQLClient, sleep=self.sleeps.append, jitter=lambda: 1.0)
+        self.on_sleep: t.Callable[[float], None] | None = None
+        client = functools.partial(GraphQLClient, sleep=self._sleep, jitter=lambda: 1.0)
         monkeypatch.setattr(_module, "GraphQLClient", client)
         # Each module binds utc_now on import; pin the name that each one calls.
         monkeypatch.setattr(_tokens, "utc_now", lambda: NOW)
@@ -176,6 +205,11 @@ class Runner:
         monkeypatch.setattr(_auth.secrets, "token_urlsafe", lambda _n=None: CHALLENGE)
         # AnsibleModule collects warnings in a process-wide dict; each run starts with none.
         monkeypatch.setattr(_warnings, "_global_warnings", {})
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        if self.on_sleep is not None:
+            self.on_sleep(seconds)
 
     def __call__(
         self,
