@@ -205,6 +205,36 @@ def test_session_ci_tokens_provisions_keeps_and_replaces_the_runner_token(play, 
     assert emulator.tokens("app") == []
 
 
+def test_session_shared_token_is_created_once_and_copied_to_every_runner(play, emulator, tmp_path):
+    runners = "[ci_runners]\n" + "".join(f"runner{n} ansible_connection=local\n" for n in (1, 2, 3))
+    run_vars = {
+        "speckle_url": emulator.url,
+        "speckle_secret_dir": str(tmp_path / "secrets"),
+        "speckle_token_dir": str(tmp_path / "speckle"),
+        "speckle_token_owner": USER,
+        "speckle_become": "false",
+    }
+    credentials = {"SPECKLE_EMAIL": ADMIN_EMAIL, "SPECKLE_PASSWORD": emulator.password}
+    task = "The shared token, created (and rotated) once, on the controller"
+
+    first = ok(play("session_shared_token.yml", env=credentials, extra=run_vars, inventory=runners))
+    assert task_status(first, task) == "changed"
+    [token] = emulator.named("ci-shared")
+    secret = (tmp_path / "secrets" / "ci-shared").read_text(encoding="utf-8").strip()
+    assert secret[:10] == token["id"]
+    copied = tmp_path / "speckle" / "ci-shared"
+    assert copied.read_text(encoding="utf-8").strip() == secret
+    assert stat.S_IMODE(copied.stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "secrets").stat().st_mode) == 0o700
+    assert secret not in first
+    assert emulator.tokens("app") == []
+
+    again = ok(play("session_shared_token.yml", env=credentials, extra=run_vars, inventory=runners))
+    assert task_status(again, task) == "ok"
+    assert [tok["id"] for tok in emulator.named("ci-shared")] == [token["id"]]
+    assert emulator.tokens("app") == []
+
+
 def test_session_audit_cleanup_revokes_the_retired_runner_token(play, emulator, tmp_path):
     run_vars = {
         "speckle_url": emulator.url,
