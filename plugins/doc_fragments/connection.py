@@ -25,7 +25,7 @@ options:
         login), sent as C(Authorization: Bearer ...)."
       - Optional for public facts (server info, version, apps).
       - Whitespace around the token is removed (such as the newline at the end of a file read with
-        M(ansible.builtin.slurp)), and so is a leading C(Bearer ) copied from an HTTP header. A token that still
+        C(ansible.builtin.slurp)), and so is a leading C(Bearer ) copied from an HTTP header. A token that still
         holds whitespace, a control character or a non-ASCII character is refused before anything is sent; the
         message names O(token) or E(SPECKLE_TOKEN) and never shows the value.
       - Managing tokens needs the C(tokens:write) scope, which a personal access token can never hold on current
