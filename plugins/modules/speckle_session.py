@@ -34,7 +34,8 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: partial
-    description:
+    description: Can run in check mode, and logs in and out there too.
+    details:
       - The login and the logout run in check mode too. The session is the play's own credential, not state that the
         play manages. The other tasks of a check run need it to read the server, and a check run must not leave a
         session alive behind it.
@@ -42,9 +43,11 @@ attributes:
         server could not say, and the module logged out anyway.
   diff_mode:
     support: partial
-    description:
+    description: Shows whether the session was logged in.
+    details:
       - O(state=absent) shows whether the session was logged in before and after, with C(logged_in) null before when
         the server could not say. Never a secret.
+      - O(state=present) shows no diff, since a login is not reported as a change.
 options:
   state:
     description:

@@ -55,7 +55,7 @@ REFUSED = {
 
 def random_text(length: int) -> str:
     alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    return "".join(secrets.choice(alphabet) for _position in range(length))
 
 
 def shaped(value: str, shape: str, long_value: str) -> str:

@@ -33,7 +33,7 @@ EMAIL = "admin@example.org"
 SESSION = "Sess10nTok" + "Ab3De5Gh7Jk9Mn2Pq4St6Vw8Yz1Bc3Df"
 REFRESH = "Refr3shTok" + "Zy9Xw7Vu5Ts3Rq1Po8Nm6Lk4Ji2Hg0Fe"
 _RANDOM = random.Random(5000)
-LONG_VALUE = "".join(_RANDOM.choice(string.ascii_letters + string.digits) for _ in range(5000))
+LONG_VALUE = "".join(_RANDOM.choice(string.ascii_letters + string.digits) for _position in range(5000))
 
 ENV = {"token": "SPECKLE_TOKEN", "password": "SPECKLE_PASSWORD", "email": "SPECKLE_EMAIL"}
 BASE = {"token": TOKEN, "password": PASSWORD, "email": EMAIL}
