@@ -86,6 +86,7 @@ def _log_out(module: SpeckleModule, client: GraphQLClient) -> dict[str, t.Any]:
     token = resolve_credentials(module.params).token or ""
     # A refresh token read back from a file ends in a newline; the server compares it exactly.
     session = LoginSession(token=token, refresh_token=module.params["refresh_token"].strip())
+    module.hide(session.token)  # from SPECKLE_TOKEN it is no no_log option, so Ansible would not mask it
     module.hide(session.refresh_token)
     logged_in: bool | None = True
     try:
