@@ -2,11 +2,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Keep server text that reaches users free of SQL and token material."""
+"""Keep text that reaches users readable: server text free of SQL and token material, long values cut short."""
 
 from __future__ import annotations
 
 import re
+import typing as t
 
 # The server leaks its SQL when Postgres rejects a value (a name over 512 characters, a lifespan
 # beyond bigint). That text helps nobody running a playbook and may echo input back.
@@ -18,6 +19,7 @@ _SQL_HINTS = re.compile(
 # A 42-character Speckle token (10-character id + 32-character secret), alone or after "Bearer ".
 _TOKEN_LIKE = re.compile(r"\b[0-9a-zA-Z]{42,}\b")
 _MAX_LENGTH = 400
+_SHOWN_LENGTH = 60
 
 
 def safe_server_message(message: str) -> str:
@@ -28,3 +30,9 @@ def safe_server_message(message: str) -> str:
     if len(message) > _MAX_LENGTH:
         message = message[: _MAX_LENGTH - 3] + "..."
     return message
+
+
+def shown(value: t.Any) -> str:
+    """``repr(value)`` for a message about an option, cut short: a templated value can be kilobytes long."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 3] + "..."
