@@ -14,12 +14,16 @@ import re
 import typing as t
 
 from ansible_collections.speckle.server.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.speckle.server.plugins.module_utils._sanitize import shown
 
 UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _NUMBER = re.compile(r"[+-]?\d+")
 _COMBINED = re.compile(r"(?:\d+[wdhms])+")
 _PART = re.compile(r"(\d+)([wdhms])")
 DURATION_FORMS = "a number of seconds or a duration such as 90d, 12h, 30m, 45s, 1w or 1d12h"
+# 10**30 seconds is beyond every bound an option has, so a longer number is refused as such; Python would not even
+# turn a string of more than 4300 digits into an int (it raises ValueError).
+MAX_DIGITS = 30
 
 
 def parse_duration(value: t.Any, option: str) -> int:
@@ -38,9 +42,9 @@ def parse_duration(value: t.Any, option: str) -> int:
     if isinstance(value, str):
         text = re.sub(r"\s+", "", value).lower()
         if _NUMBER.fullmatch(text):
-            return int(text)
+            return _whole(text, value, option)
         if _COMBINED.fullmatch(text):
-            return sum(int(amount) * UNIT_SECONDS[unit] for amount, unit in _PART.findall(text))
+            return sum(_whole(amount, value, option) * UNIT_SECONDS[unit] for amount, unit in _PART.findall(text))
     raise _invalid(value, option)
 
 
@@ -51,7 +55,7 @@ def parse_optional_duration(value: t.Any, option: str, minimum: int = 0) -> int 
     seconds = parse_duration(value, option)
     if seconds < minimum:
         bound = "more than 0 seconds" if minimum == 1 else f"at least {format_duration(minimum)}"
-        raise ConfigurationError(f"{option} must be {bound}; got {value!r}.")
+        raise ConfigurationError(f"{option} must be {bound}; got {shown(value)}.")
     return seconds
 
 
@@ -70,5 +74,19 @@ def format_duration(seconds: int) -> str:
     return "".join(parts)
 
 
+def _whole(digits: str, value: t.Any, option: str) -> int:
+    """``int(digits)``, refusing numbers too long for any bound before Python's own digit limit trips.
+
+    Leading zeros go first: Python's limit counts them too, and they change nothing.
+    """
+    sign = digits[0] if digits[:1] in ("+", "-") else ""
+    significant = digits[len(sign) :].lstrip("0") or "0"
+    if len(significant) > MAX_DIGITS:
+        raise ConfigurationError(
+            f"{option} is far too large ({len(significant)} digits, {shown(value)}); give {DURATION_FORMS}."
+        )
+    return int(sign + significant)
+
+
 def _invalid(value: t.Any, option: str) -> ConfigurationError:
-    return ConfigurationError(f"{option} must be {DURATION_FORMS}; got {value!r}.")
+    return ConfigurationError(f"{option} must be {DURATION_FORMS}; got {shown(value)}.")

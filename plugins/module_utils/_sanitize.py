@@ -2,11 +2,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Keep server text that reaches users free of SQL and token material."""
+"""Keep text that reaches users readable: server text free of SQL and token material, long values cut short."""
 
 from __future__ import annotations
 
 import re
+import typing as t
 from urllib.parse import urlsplit, urlunsplit
 
 # The server leaks its SQL when Postgres rejects a value (a name over 512 characters, a lifespan
@@ -19,6 +20,7 @@ _SQL_HINTS = re.compile(
 # A 42-character Speckle token (10-character id + 32-character secret), alone or after "Bearer ".
 _TOKEN_LIKE = re.compile(r"\b[0-9a-zA-Z]{42,}\b")
 _MAX_LENGTH = 400
+_SHOWN_LENGTH = 60
 
 
 def safe_server_message(message: str) -> str:
@@ -43,3 +45,9 @@ def safe_location(location: str) -> str:
         return "an address that is not a valid URL"
     host = parts.netloc.rpartition("@")[2]
     return safe_server_message(urlunsplit((parts.scheme, host, parts.path, "", "")))
+
+
+def shown(value: t.Any) -> str:
+    """``repr(value)`` for a message about an option, cut short: a templated value can be kilobytes long."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 3] + "..."

@@ -10,18 +10,28 @@ import re
 import typing as t
 
 from ansible_collections.speckle.server.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.speckle.server.plugins.module_utils._sanitize import shown
 
 VersionPart = t.Union[int, str]
 
 _SEPARATORS = re.compile(r"[.\-]")
+# Longer digit groups stay text: no release has them, and Python will not turn more than 4300 digits into an int.
+_MAX_NUMBER_DIGITS = 30
 
 
 def parse_version(raw: str) -> list[VersionPart]:
     """Split on ``.`` and ``-`` and turn digit groups into ints, as the SDK does.
 
-    ``2.6.4-alpha.4711`` -> ``[2, 6, 4, 'alpha', 4711]``; ``dev`` -> ``['dev']``.
+    ``2.6.4-alpha.4711`` -> ``[2, 6, 4, 'alpha', 4711]``; ``dev`` -> ``['dev']``. Only ASCII digits count
+    (``int`` refuses ``²``, which ``isdigit`` accepts), and only up to 30 of them.
     """
-    return [int(part) if part.isdigit() else part for part in _SEPARATORS.split(raw.strip())]
+    return [_number_or_text(part) for part in _SEPARATORS.split(raw.strip())]
+
+
+def _number_or_text(part: str) -> VersionPart:
+    if part.isascii() and part.isdigit() and len(part) <= _MAX_NUMBER_DIGITS:
+        return int(part)
+    return part
 
 
 def is_development(parts: list[VersionPart]) -> bool:
@@ -59,7 +69,7 @@ def version_older_than(actual: str, minimum: str) -> bool:
     actual_parts = parse_version(actual)
     minimum_parts = parse_version(minimum)
     if is_development(minimum_parts):
-        raise ConfigurationError(f"min_version {minimum!r} is not a release number such as 2.23.0.")
+        raise ConfigurationError(f"min_version {shown(minimum)} is not a release number such as 2.23.0.")
     if is_development(actual_parts):
         return False
     return _release_key(actual_parts) < _release_key(minimum_parts)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-for entry in (HERE, HERE / "tests"):
+for entry in (HERE, HERE / "tests", HERE / "tools"):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 

@@ -3,7 +3,7 @@
 #
 # emulator_start OUT ERR [emulator options...]
 #   Starts the emulator in the background with stdout in OUT and stderr in ERR, waits for its
-#   "listening on URL" line, and sets EMU_URL and EMU_PID. Prints ERR and returns 1 if it never starts.
+#   "listening on URL" line, and sets EMU_URL (https://... with --tls-cert) and EMU_PID. Prints ERR and returns 1 if it never starts.
 #   The interpreter is $SPECKLE_PYTHON, else the python on PATH.
 emulator_launch_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 

@@ -23,6 +23,7 @@ from .ratelimit import RateLimiter
 from .reqlog import RequestLog
 from .schema import build_schema
 from .store import Store, User
+from .tls import server_context
 
 
 @dataclass
@@ -39,6 +40,8 @@ class EmulatorConfig:
     rate_limit: bool = True
     rate_limits: dict[str, int] = field(default_factory=dict)  # RATELIMIT_* name -> count, over the defaults
     canonical_url: str | None = None
+    tls_cert: str | None = None  # PEM certificate (chain): serve HTTPS instead of HTTP
+    tls_key: str | None = None  # PEM private key of tls_cert
 
 
 def check_seed_token(token: str) -> None:
@@ -62,6 +65,14 @@ class Emulator:
         self.config = config if config is not None else EmulatorConfig(**options)
         if self.config.token is not None:
             check_seed_token(self.config.token)
+        if (self.config.tls_cert is None) != (self.config.tls_key is None):
+            raise ValueError("--tls-cert and --tls-key go together: give both to serve HTTPS, or neither")
+        # Loaded before anything else, so a bad certificate or key stops the CLI before it listens.
+        self.tls_context = (
+            server_context(self.config.tls_cert, self.config.tls_key)
+            if self.config.tls_cert is not None and self.config.tls_key is not None
+            else None
+        )
         self.store = Store(self.config.state)
         self.admin = self._ensure_admin()
         if self.config.token is not None:
@@ -110,10 +121,11 @@ class Emulator:
         return self.config.canonical_url or self.base_url or "http://127.0.0.1"
 
     def bind(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Bind the HTTP server and return its base URL (actual port when 0)."""
-        self._server = EmulatorHTTPServer((host, port), self)
+        """Bind the HTTP(S) server and return its base URL (actual port when 0; https when TLS is on)."""
+        self._server = EmulatorHTTPServer((host, port), self, self.tls_context)
         bound_port = self._server.server_address[1]
-        self.base_url = f"http://{host}:{bound_port}"
+        scheme = "https" if self.tls_context is not None else "http"
+        self.base_url = f"{scheme}://{host}:{bound_port}"
         return self.base_url
 
     def serve_forever(self, poll_interval: float = 0.1) -> None:

@@ -37,6 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="set a limit like the server's environment variable NAME, e.g. RATELIMIT_GET_AUTH=100 (repeatable; "
         "overrides the same RATELIMIT_* variable in the emulator's environment)",
     )
+    parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this PEM certificate (chain)")
+    parser.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
     parser.add_argument("--canonical-url", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -77,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         rate_limit=not args.no_rate_limit,
         rate_limits=rate_limits,
         canonical_url=args.canonical_url,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
     try:
         emulator = Emulator(config)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import sys
 import time
 import traceback
@@ -19,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import auth_routes, control, gql, pages
+from . import auth_routes, control, gql, pages, tls
 from .faults import AFTER_MUTATION_KINDS, FAULT_PATHS, STATUS_KINDS, Fault
 from .jsfmt import json_syntax_error
 from .ratelimit import RATE_LIMIT_BODY, client_source, rejection_headers
@@ -93,9 +94,23 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128  # bursts of concurrent clients (the default 5 makes the kernel drop SYNs)
 
-    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+    def __init__(self, address: tuple[str, int], emulator: Emulator, tls_context: ssl.SSLContext | None = None) -> None:
         super().__init__(address, Handler)
         self.emulator = emulator
+        self.tls_context = tls_context
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept a connection; with TLS, wrap it without handshaking (that happens in the request's thread)."""
+        connection, address = super().get_request()
+        if self.tls_context is None:
+            return connection, address
+        return self.tls_context.wrap_socket(connection, server_side=True, do_handshake_on_connect=False), address
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Serve one connection; a TLS client that refuses the certificate (or hangs up) gets nothing more."""
+        if isinstance(request, ssl.SSLSocket) and not tls.handshake(request):
+            return
+        super().finish_request(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,10 +41,18 @@ def request(
     body: bytes | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 10.0,
+    tls: ssl.SSLContext | None = None,
 ) -> Response:
-    """Send one request without following redirects (http.client, so tests need nothing beyond the stdlib)."""
+    """Send one request without following redirects (http.client, so tests need nothing beyond the stdlib).
+
+    An ``https`` base URL is verified with ``tls`` (default: the system's trust store).
+    """
     url = urlsplit(base_url)
-    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=timeout)
+    connection: http.client.HTTPConnection
+    if url.scheme == "https":
+        connection = http.client.HTTPSConnection(url.hostname or "127.0.0.1", url.port, timeout=timeout, context=tls)
+    else:
+        connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=timeout)
     try:
         connection.request(method, path, body=body, headers=headers or {})
         answer = connection.getresponse()

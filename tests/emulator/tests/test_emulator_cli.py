@@ -1,4 +1,4 @@
-"""The command line: first line, port 0, signals, --token, --state, --request-log, --legacy, --server-version."""
+"""The command line: first line, port 0, signals, --token, --state, --request-log, --legacy, --server-version, TLS."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import os
 import select
 import signal
+import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from emulator_testlib import ACTIVE_USER, CREATE_TOKEN, graphql, login, request
+from make_certs import write_certificates
 
 EMULATOR_DIR = Path(__file__).resolve().parents[1]
 SEED_TOKEN = "c0ffee0000" + "0123456789abcdef" * 2
@@ -27,8 +29,13 @@ def _environment(extra: dict[str, str] | None) -> dict[str, str]:
 
 
 @contextmanager
-def cli(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Start ``python tests/emulator ...``, yield (process, base URL), then SIGTERM it and expect exit 0."""
+def cli(
+    *args: str, env: dict[str, str] | None = None, scheme: str = "http"
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Start ``python tests/emulator ...``, yield (process, base URL), then SIGTERM it and expect exit 0.
+
+    ``scheme`` is the one the first line must name: ``https`` when the arguments turn TLS on.
+    """
     process = subprocess.Popen(  # pylint: disable=consider-using-with
         [sys.executable, str(EMULATOR_DIR), "--host", "127.0.0.1", "--port", "0", *args],
         stdout=subprocess.PIPE,
@@ -41,7 +48,7 @@ def cli(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[subproc
         assert ready, "the emulator printed nothing within 20 s"
         assert process.stdout is not None
         line = process.stdout.readline().strip()
-        assert line.startswith("listening on http://127.0.0.1:"), line
+        assert line.startswith(f"listening on {scheme}://127.0.0.1:"), line
         port = int(line.rsplit(":", 1)[1])
         assert port > 0
         yield process, line.split(" ", 2)[2]
@@ -221,6 +228,40 @@ def test_rate_limits_from_environment_and_options() -> None:
 def test_bad_rate_limits_are_refused(args: list[str], env: dict[str, str] | None, message: str) -> None:
     """A bad name or count stops the emulator before it listens, with exit code 2 and the reason."""
     result = _run(*args, env=env)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_tls_first_line_names_https_and_serves_verified(tmp_path: Path) -> None:
+    """--tls-cert/--tls-key: the first line says https://, and a client trusting the test CA gets answers."""
+    certificates = write_certificates(tmp_path)
+    options = ("--tls-cert", str(certificates.server_cert), "--tls-key", str(certificates.server_key))
+    with cli(*options, scheme="https") as (process, url):
+        trusted = ssl.create_default_context(cafile=str(certificates.ca))
+        assert request(url, "GET", "/api/ping", tls=trusted).text == "pong"
+        with pytest.raises(ssl.SSLCertVerificationError):
+            request(url, "GET", "/api/ping", tls=ssl.create_default_context())
+    assert process.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("which", "message"),
+    [
+        ("cert only", "error: --tls-cert and --tls-key go together: give both to serve HTTPS, or neither"),
+        ("missing key", "error: --tls-cert/--tls-key: "),
+        ("key of another certificate", "are not a PEM certificate and its private key"),
+    ],
+)
+def test_bad_tls_options_are_refused(tmp_path: Path, which: str, message: str) -> None:
+    """A half-given, missing or mismatched certificate and key stop the emulator before it listens."""
+    certificates = write_certificates(tmp_path)
+    args = {
+        "cert only": ["--tls-cert", str(certificates.server_cert)],
+        "missing key": ["--tls-cert", str(certificates.server_cert), "--tls-key", str(tmp_path / "absent.key")],
+        "key of another certificate": ["--tls-cert", str(certificates.ca), "--tls-key", str(certificates.server_key)],
+    }[which]
+    result = _run(*args)
     assert result.returncode == 2
     assert message in result.stderr
     assert result.stdout == ""

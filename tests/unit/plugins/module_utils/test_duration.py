@@ -71,3 +71,41 @@ def test_format_duration(seconds, text):
 @pytest.mark.parametrize("text", ["90d", "1d12h", "45s", "3h20m"])
 def test_round_trip(text):
     assert format_duration(parse_duration(text, "x")) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [
+        ("9" * 5000, 5000, "'" + "9" * 56 + "..."),
+        ("1" * 10240 + "d", 10240, "'" + "1" * 56 + "..."),
+        ("-" + "9" * 31, 31, "'-" + "9" * 31 + "'"),
+        ("0" * 10240 + "1" * 31, 31, "'" + "0" * 56 + "..."),
+        ("1d" + "2" * 40 + "h", 40, "'1d" + "2" * 40 + "h'"),
+    ],
+)
+def test_numbers_too_long_for_any_bound_are_refused(value, digits, shown):
+    """Found by test_hostile_input.py: a 5000-digit string escaped as Python's own ValueError (4300-digit limit)."""
+    with pytest.raises(ConfigurationError) as caught:
+        parse_duration(value, "expiring_within")
+    assert caught.value.msg == (
+        f"expiring_within is far too large ({digits} digits, {shown}); give a number of seconds or a duration such "
+        "as 90d, 12h, 30m, 45s, 1w or 1d12h."
+    )
+
+
+def test_thirty_digits_still_parse():
+    assert parse_duration("9" * 30, "unused_for") == int("9" * 30)
+    assert parse_duration("0" * 100 + "5", "unused_for") == 5
+    assert parse_duration("0" * 10240, "unused_for") == 0  # found by test_hostile_input.py: 10 kB of zeros crashed
+    assert parse_duration("-0005", "unused_for") == -5
+    assert parse_duration("0" * 5000 + "7d", "unused_for") == 7 * 86400
+
+
+def test_long_values_are_cut_short_in_messages():
+    with pytest.raises(ConfigurationError) as caught:
+        parse_duration("x" * 10240, "rotate_before")
+    assert caught.value.msg == (
+        "rotate_before must be a number of seconds or a duration such as 90d, 12h, 30m, 45s, 1w or 1d12h; got '"
+        + "x" * 56
+        + "...."
+    )

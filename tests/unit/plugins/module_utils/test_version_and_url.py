@@ -62,6 +62,27 @@ def test_min_version_must_be_a_release():
 
 
 @pytest.mark.parametrize(
+    ("raw", "parts"),
+    [
+        ("0" * 10240, ["0" * 10240]),
+        ("2." + "9" * 31, [2, "9" * 31]),
+        ("2." + "9" * 30, [2, int("9" * 30)]),
+        ("\u00b2.1", ["\u00b2", 1]),
+        ("\u0663.1", ["\u0663", 1]),
+    ],
+)
+def test_parse_version_keeps_what_is_no_release_number_as_text(raw, parts):
+    """Found by test_hostile_input.py: 10 kB of digits (and a superscript digit) escaped as ValueError."""
+    assert parse_version(raw) == parts
+
+
+def test_min_version_of_ten_kilobytes_is_refused_cut_short():
+    with pytest.raises(ConfigurationError) as exc:
+        version_older_than("2.23.4", "0" * 10240)
+    assert exc.value.msg == "min_version '" + "0" * 56 + "... is not a release number such as 2.23.0."
+
+
+@pytest.mark.parametrize(
     ("raw", "base"),
     [
         ("https://speckle.example.org", "https://speckle.example.org"),

@@ -24,3 +24,19 @@ def run_module(monkeypatch, capsys):
         return json.loads(capsys.readouterr().out)
 
     return run
+
+
+HOSTILE_OUTCOMES = ("failed_cleanly", "succeeded", "known_defects")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line with the number of property-based cases run (test_hostile_input.py), xdist workers included."""
+    counts: dict[str, int] = {}
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for key, value in getattr(report, "user_properties", []):
+                if key.startswith("hostile_"):
+                    counts[key] = counts.get(key, 0) + int(value)
+    if counts.get("hostile_cases"):
+        details = ", ".join(f"{counts.get(f'hostile_{kind}', 0)} {kind.replace('_', ' ')}" for kind in HOSTILE_OUTCOMES)
+        terminalreporter.write_line(f"property-based: {counts['hostile_cases']} hostile cases ran ({details})")
