@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import typing as t
 from contextlib import contextmanager
 
@@ -109,6 +110,13 @@ class SpeckleModule:
             raise ConfigurationError("timeout must be a positive number of seconds.")
         if self.params["retries"] < 0:
             raise ConfigurationError("retries must be 0 or more.")
+        ca_path = self.params.get("ca_path")
+        if ca_path and not os.path.isfile(ca_path):
+            # requests would raise a bare OSError for it, and only when the first request is sent.
+            raise ConfigurationError(
+                f"ca_path {ca_path} is not a readable file. Give the path of a PEM file with the CA certificates that "
+                "verify the server, or leave ca_path unset to use the system's store."
+            )
         return GraphQLClient(
             normalize_server_url(self.params["server_url"]),
             self.transport_factory(),

@@ -80,10 +80,7 @@ class SecretLeak(AssertionError):
 
 @dataclasses.dataclass(frozen=True)
 class KnownDefect:
-    """A crash or leak found here that this branch does not fix: reported, and pinned by a strict xfail.
-
-    Either in a file being reworked on branch secret-leak (``plugins/module_utils/_url.py``, ``_transport.py``),
-    or in ansible-core itself. ``test_known_defect`` reproduces each one with ``args`` (and ``script``, the
+    """A crash or leak found here in ansible-core itself, before the module's code runs: pinned by a strict xfail. ``test_known_defect`` reproduces each one with ``args`` (and ``script``, the
     server's misbehaviours); once the defect is fixed that test fails (strict xfail), and the entry goes, so the
     property holds those inputs to a clean failure too.
     """
@@ -106,71 +103,6 @@ class KnownDefect:
 URL = "https://speckle.example.org"
 TRANSPORT = "plugins/module_utils/_transport.py"
 KNOWN_DEFECTS = (
-    KnownDefect(
-        "url-ipv6",
-        "normalize_server_url lets urlsplit's ValueError escape for an unclosed IPv6 literal",
-        (ValueError,),
-        r"^Invalid IPv6 URL$",
-        "plugins/module_utils/_url.py",
-        {"server_url": "http://[::1"},
-    ),
-    KnownDefect(
-        "ca-path-missing",
-        "requests raises a plain OSError for a ca_path that does not exist; RequestsTransport catches only "
-        "requests' exceptions",
-        (OSError,),
-        r"^Could not find a suitable TLS CA certificate bundle, invalid path: ",
-        TRANSPORT,
-        {"server_url": URL, "ca_path": "/nonexistent/ca.pem"},
-    ),
-    KnownDefect(
-        "timeout-not-finite",
-        "a NaN, infinite or huge timeout passes the 'positive number' check and fails in the socket layer with "
-        "ValueError or OverflowError, which RequestsTransport does not catch",
-        (ValueError, OverflowError),
-        r"^(Invalid value NaN \(not a number\)|timestamp out of range for platform time_t)$",
-        TRANSPORT,
-        {"server_url": URL, "timeout": float("nan")},
-    ),
-    KnownDefect(
-        "redirect-latin1-location",
-        "an HTTP redirect whose Location holds a byte that is not UTF-8 (a Latin-1 proxy) makes requests raise "
-        "UnicodeDecodeError even when redirects are not followed; RequestsTransport does not catch it",
-        (UnicodeDecodeError,),
-        r"^'utf-8' codec can't decode byte 0xe9",
-        TRANSPORT,
-        {"server_url": URL, "retries": 0},
-        ("redirect_latin1",),
-    ),
-    KnownDefect(
-        "token-not-latin1",
-        "a token with a character outside Latin-1 (a pasted zero-width space, say) makes http.client raise "
-        "UnicodeEncodeError for the Authorization header; RequestsTransport does not catch it",
-        (UnicodeEncodeError,),
-        r"^'latin-1' codec can't encode character",
-        TRANSPORT,
-        {"server_url": URL, "token": "abcdef0123" + "S" * 31 + "\u200b"},
-    ),
-    KnownDefect(
-        "token-newline-crash",
-        "a token ending in a newline (a file read with it) passes requests' header check, then http.client raises "
-        "ValueError quoting the header, 'Bearer <token>\\n'; RequestsTransport does not catch it, and the module "
-        "crash shows the whole token",
-        (ValueError,),
-        r"^Invalid header value b'Bearer ",
-        TRANSPORT,
-        {"server_url": URL, "token": "abcdef0123" + "S" * 32 + "\n"},
-    ),
-    KnownDefect(
-        "token-in-header-error",
-        "a token with a carriage return (a Windows file's line end) makes requests refuse the Authorization "
-        "header with a message quoting it as repr, 'Bearer <token>\\r\\n'; Ansible's no_log masking looks for "
-        "the raw value, so the whole token reaches msg",
-        (SecretLeak,),
-        r"in header value: 'Bearer ",
-        "test_hostile_input.py",
-        {"server_url": URL, "token": "abcdef0123" + "S" * 32 + "\r\n"},
-    ),
     KnownDefect(
         "ansible-nolog-suboption",
         "ansible-core 2.19.14 loses every no_log value when a sub-option list (limit_resources) is malformed: its "

@@ -225,3 +225,12 @@ def test_missing_options_fail_before_anything_is_sent(run, monkeypatch, args, cr
     result = run(args, [], credentials=credentials)
     assert result["failed"] is True
     assert result["msg"] == message
+
+
+def test_a_missing_ca_path_is_a_clear_error_before_anything_is_sent(run):
+    result = run({"ca_path": "/nonexistent/ca.pem"}, [], credentials=LOGIN)
+    assert result["failed"] is True
+    assert result["msg"] == (
+        "ca_path /nonexistent/ca.pem is not a readable file. Give the path of a PEM file with the CA certificates "
+        "that verify the server, or leave ca_path unset to use the system's store."
+    )
