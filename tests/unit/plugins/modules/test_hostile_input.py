@@ -82,8 +82,9 @@ class SecretLeak(AssertionError):
 class KnownDefect:
     """A crash or leak found here in ansible-core itself, before the module's code runs: pinned by a strict xfail.
 
-    ``test_known_defect`` reproduces each one with ``args`` (and ``script``, the server's misbehaviours); once the defect is fixed that test fails (strict xfail), and the entry goes, so the
-    property holds those inputs to a clean failure too.
+    ``test_known_defect`` reproduces each one with ``args`` (and ``script``, the server's misbehaviours); once
+    the defect is fixed that test fails (strict xfail), and the entry goes, so the property holds those inputs to
+    a clean failure too.
     """
 
     ident: str
