@@ -21,6 +21,7 @@ if t.TYPE_CHECKING:
     from ansible_collections.speckle.server.plugins.module_utils._module import SpeckleModule
 
 SECRET_FILE_MODE = 0o600
+FILE_OPTIONS = ("owner", "group", "mode", "seuser", "serole", "setype", "selevel", "attributes")
 
 
 def read_secret(path: str) -> str | None:
@@ -60,3 +61,18 @@ def apply_file_attributes(module: SpeckleModule, path: str) -> bool:
     if file_args.get("mode") is None:
         file_args["mode"] = SECRET_FILE_MODE
     return bool(module.ansible.set_fs_attributes_if_different(file_args, False))
+
+
+def validate_file_options(params: dict[str, t.Any]) -> None:
+    """Refuse file options that no file system call can take, before a token is created for ``dest``.
+
+    A NUL or another control character in owner or group makes the user lookup raise deep inside
+    AnsibleModule (ValueError on some Pythons), after the new token exists.
+    """
+    for option in FILE_OPTIONS:
+        value = params.get(option)
+        if isinstance(value, str) and any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ConfigurationError(
+                f"{option} contains a control character (a NUL, a line break or similar), which no user, group, "
+                "mode or SELinux name holds. Check the value."
+            )

@@ -21,7 +21,11 @@ from ansible_collections.speckle.server.plugins.module_utils._client import Grap
 from ansible_collections.speckle.server.plugins.module_utils._credentials import is_sendable_token
 from ansible_collections.speckle.server.plugins.module_utils._errors import ConfigurationError, SpeckleError
 from ansible_collections.speckle.server.plugins.module_utils._run_lock import held_lock, lock_path, prepare_lock_dir
-from ansible_collections.speckle.server.plugins.module_utils._secret_file import apply_file_attributes, read_secret
+from ansible_collections.speckle.server.plugins.module_utils._secret_file import (
+    apply_file_attributes,
+    read_secret,
+    validate_file_options,
+)
 from ansible_collections.speckle.server.plugins.module_utils._token_api import (
     TOKEN_ID_LENGTH,
     TOKEN_LENGTH,
@@ -221,6 +225,7 @@ class TokenTask:
 def validate_token_options(module: SpeckleModule) -> None:
     """The ``validate`` hook of ``speckle_token``: option errors before any request."""
     spec = parse_token_spec(module.params)
+    validate_file_options(module.params)
     prepare_lock_dir(spec.lock_dir)
 
 

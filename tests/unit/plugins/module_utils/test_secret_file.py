@@ -28,3 +28,17 @@ def test_unreadable_dest(tmp_path):
     with pytest.raises(ConfigurationError) as caught:
         _secret_file.read_secret(str(tmp_path))
     assert caught.value.msg == f"dest {tmp_path} cannot be read (Is a directory)."
+
+
+@pytest.mark.parametrize("option", ["owner", "group", "setype"])
+def test_file_options_with_a_control_character_are_refused_before_anything_happens(option):
+    with pytest.raises(ConfigurationError) as exc:
+        _secret_file.validate_file_options({option: "ci\x00"})
+    assert exc.value.msg == (
+        f"{option} contains a control character (a NUL, a line break or similar), which no user, group, mode or "
+        "SELinux name holds. Check the value."
+    )
+
+
+def test_ordinary_file_options_pass():
+    _secret_file.validate_file_options({"owner": "ci", "group": "ci", "mode": "0600", "setype": None})
